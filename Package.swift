@@ -1,0 +1,54 @@
+// swift-tools-version:6.0
+// guestpipe: Stripe guest payments -> guest customers, as a streaming batch pipeline.
+// The package reads as the pipeline: C libraries -> codecs -> ingest -> (grouping -> reports)
+// -> command line. Dependencies point one way, from left to right.
+import PackageDescription
+
+let package = Package(
+    name: "guestpipe",
+    platforms: [.macOS(.v13)],
+    products: [
+        .executable(name: "guestpipe", targets: ["guestpipe"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+    ],
+    targets: [
+        // MARK: C libraries from Debian (system-library targets)
+        .systemLibrary(name: "CCSV", path: "Sources/CCSV", providers: [.apt(["libcsv-dev"])]),
+        .systemLibrary(name: "CZstd", path: "Sources/CZstd", pkgConfig: "libzstd",
+                       providers: [.apt(["libzstd-dev"])]),
+        .systemLibrary(name: "CZlib", path: "Sources/CZlib", providers: [.apt(["zlib1g-dev"])]),
+
+        // MARK: Value types, no I/O: Payment, Money, Currency, SourceLocation, Redactor, errors
+        .target(name: "GuestPipeCore"),
+
+        // MARK: Byte streams: zstd / gzip / plain decoding, zstd encoding
+        .target(name: "Codecs", dependencies: ["GuestPipeCore", "CZstd", "CZlib"]),
+
+        // MARK: Stage 1 — reading exports: CSV records, header profiles, payment decoding, rejects
+        .target(name: "Ingest", dependencies: ["GuestPipeCore", "Codecs", "CCSV"]),
+
+        // MARK: Stage 3 — writers of every output (NDJSON, CSV reports)
+        .target(name: "Reports", dependencies: ["GuestPipeCore", "Codecs", "Ingest"]),
+
+        // MARK: Synthetic exports for demos, tests and benchmarks
+        .target(name: "SampleData", dependencies: ["GuestPipeCore", "Codecs"]),
+
+        // MARK: The thin command line
+        .executableTarget(name: "guestpipe", dependencies: [
+            "GuestPipeCore", "Codecs", "Ingest", "Reports", "SampleData",
+            .product(name: "ArgumentParser", package: "swift-argument-parser"),
+        ]),
+
+        // MARK: Test support and tests (one target per module, plus end-to-end)
+        .target(name: "GuestPipeTestSupport", dependencies: ["GuestPipeCore"]),
+        .testTarget(name: "GuestPipeCoreTests", dependencies: ["GuestPipeCore", "GuestPipeTestSupport"]),
+        .testTarget(name: "CodecsTests", dependencies: ["Codecs", "GuestPipeTestSupport"]),
+        .testTarget(name: "IngestTests", dependencies: ["Ingest", "Codecs", "SampleData", "GuestPipeTestSupport"]),
+        .testTarget(name: "ReportsTests", dependencies: ["Reports", "GuestPipeTestSupport"]),
+        .testTarget(name: "SampleDataTests", dependencies: ["SampleData", "Ingest", "GuestPipeTestSupport"]),
+        .testTarget(name: "EndToEndTests", dependencies: ["guestpipe", "GuestPipeTestSupport"]),
+    ],
+    swiftLanguageModes: [.v5]
+)

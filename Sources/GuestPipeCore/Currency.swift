@@ -1,0 +1,70 @@
+/// An ISO 4217 currency, stored as its lower-case three-letter code, with Stripe's exponent
+/// (the number of decimals in its minor unit). Codes compare case-insensitively on input.
+public struct Currency: Hashable, Comparable, Sendable, CustomStringConvertible {
+    /// Lower-case code, e.g. `usd`.
+    public let code: String
+    /// Stripe's number of decimals: 0, 2 or 3.
+    public let exponent: Int
+
+    /// Stripe's zero-decimal currencies.
+    public static let zeroDecimal: Set<String> = [
+        "bif", "clp", "djf", "gnf", "jpy", "kmf", "krw", "mga", "pyg", "rwf", "ugx", "vnd", "vuv",
+        "xaf", "xof", "xpf",
+    ]
+    /// Stripe's three-decimal currencies.
+    public static let threeDecimal: Set<String> = ["bhd", "jod", "kwd", "omr", "tnd"]
+
+    /// Active ISO 4217 codes (lower case). An unknown code rejects a row.
+    public static let known: Set<String> = [
+        "aed", "afn", "all", "amd", "ang", "aoa", "ars", "aud", "awg", "azn", "bam", "bbd", "bdt",
+        "bgn", "bhd", "bif", "bmd", "bnd", "bob", "bov", "brl", "bsd", "btn", "bwp", "byn", "bzd",
+        "cad", "cdf", "che", "chf", "chw", "clf", "clp", "cny", "cop", "cou", "crc", "cuc", "cup",
+        "cve", "czk", "djf", "dkk", "dop", "dzd", "egp", "ern", "etb", "eur", "fjd", "fkp", "gbp",
+        "gel", "ghs", "gip", "gmd", "gnf", "gtq", "gyd", "hkd", "hnl", "hrk", "htg", "huf", "idr",
+        "ils", "inr", "iqd", "irr", "isk", "jmd", "jod", "jpy", "kes", "kgs", "khr", "kmf", "kpw",
+        "krw", "kwd", "kyd", "kzt", "lak", "lbp", "lkr", "lrd", "lsl", "lyd", "mad", "mdl", "mga",
+        "mkd", "mmk", "mnt", "mop", "mro", "mru", "mur", "mvr", "mwk", "mxn", "mxv", "myr", "mzn",
+        "nad", "ngn", "nio", "nok", "npr", "nzd", "omr", "pab", "pen", "pgk", "php", "pkr", "pln",
+        "pyg", "qar", "ron", "rsd", "rub", "rwf", "sar", "sbd", "scr", "sdg", "sek", "sgd", "shp",
+        "sle", "sll", "sos", "srd", "ssp", "std", "stn", "svc", "syp", "szl", "thb", "tjs", "tmt",
+        "tnd", "top", "try", "ttd", "twd", "tzs", "uah", "ugx", "usd", "usn", "uyi", "uyu", "uyw",
+        "uzs", "ves", "ved", "vnd", "vuv", "wst", "xaf", "xag", "xau", "xcd", "xcg", "xof", "xpd",
+        "xpf", "xpt", "xsu", "xua", "yer", "zar", "zmw", "zwg", "zwl",
+    ]
+
+    /// Creates a currency from a code in any case, surrounding spaces ignored; nil when unknown.
+    public init?(code raw: String) {
+        let lower = raw.trimmingASCIIWhitespace().lowercased()
+        guard lower.utf8.count == 3, Currency.known.contains(lower) else { return nil }
+        self.code = lower
+        if Currency.zeroDecimal.contains(lower) {
+            exponent = 0
+        } else if Currency.threeDecimal.contains(lower) {
+            exponent = 3
+        } else {
+            exponent = 2
+        }
+    }
+
+    public var description: String { code }
+
+    public static func < (lhs: Currency, rhs: Currency) -> Bool { lhs.code < rhs.code }
+}
+
+extension String {
+    /// The string without leading and trailing spaces, tabs, CR and LF.
+    public func trimmingASCIIWhitespace() -> String {
+        let bytes = Array(utf8)
+        var start = 0
+        var end = bytes.count
+        while start < end, isASCIIWhitespace(bytes[start]) { start += 1 }
+        while end > start, isASCIIWhitespace(bytes[end - 1]) { end -= 1 }
+        if start == 0, end == bytes.count { return self }
+        return String(decoding: bytes[start..<end], as: UTF8.self)
+    }
+}
+
+@inline(__always)
+func isASCIIWhitespace(_ byte: UInt8) -> Bool {
+    byte == 0x20 || byte == 0x09 || byte == 0x0A || byte == 0x0D
+}

@@ -1,0 +1,63 @@
+/// Writing CSV fields and JSON strings. Reading CSV is libcsv's job; writing needs only quoting.
+public enum CSVText {
+    /// Appends one field, quoted when it holds a comma, quote, line break or outer space.
+    public static func appendField(_ field: String, to row: inout [UInt8]) {
+        let bytes = field.utf8
+        let needsQuotes = bytes.contains { $0 == 0x2C || $0 == 0x22 || $0 == 0x0A || $0 == 0x0D }
+            || bytes.first == 0x20 || bytes.last == 0x20
+        if !needsQuotes {
+            row.append(contentsOf: bytes)
+            return
+        }
+        row.append(0x22)
+        for byte in bytes {
+            if byte == 0x22 { row.append(0x22) }
+            row.append(byte)
+        }
+        row.append(0x22)
+    }
+
+    /// Appends a whole row ending in LF.
+    public static func appendRow(_ fields: [String], to row: inout [UInt8]) {
+        for (index, field) in fields.enumerated() {
+            if index > 0 { row.append(0x2C) }
+            appendField(field, to: &row)
+        }
+        row.append(0x0A)
+    }
+
+    /// One row as a string (LF-terminated).
+    public static func row(_ fields: [String]) -> String {
+        var bytes: [UInt8] = []
+        appendRow(fields, to: &bytes)
+        return String(decoding: bytes, as: UTF8.self)
+    }
+}
+
+public enum JSONText {
+    /// A JSON string literal, quotes included.
+    public static func quote(_ text: String) -> String {
+        var out: [UInt8] = [0x22]
+        out.reserveCapacity(text.utf8.count + 2)
+        for byte in text.utf8 {
+            switch byte {
+            case 0x22: out.append(contentsOf: [0x5C, 0x22])
+            case 0x5C: out.append(contentsOf: [0x5C, 0x5C])
+            case 0x0A: out.append(contentsOf: [0x5C, 0x6E])
+            case 0x0D: out.append(contentsOf: [0x5C, 0x72])
+            case 0x09: out.append(contentsOf: [0x5C, 0x74])
+            case 0..<0x20:
+                let hex = Array("0123456789abcdef".utf8)
+                out.append(contentsOf: [0x5C, 0x75, 0x30, 0x30, hex[Int(byte >> 4)], hex[Int(byte & 15)]])
+            default: out.append(byte)
+            }
+        }
+        out.append(0x22)
+        return String(decoding: out, as: UTF8.self)
+    }
+
+    /// An object from ordered key/raw-JSON-value pairs.
+    public static func object(_ pairs: [(String, String)]) -> String {
+        "{" + pairs.map { quote($0.0) + ":" + $0.1 }.joined(separator: ",") + "}"
+    }
+}

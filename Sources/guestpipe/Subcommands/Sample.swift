@@ -1,0 +1,69 @@
+import ArgumentParser
+import Codecs
+import Foundation
+import GuestPipeCore
+import SampleData
+
+struct Sample: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Write realistic synthetic payment exports (one file per day).",
+        discussion: """
+        Repeat guests with several cards, cards shared by two people, emails and phones written \
+        in different ways, non-card payments, placeholders, card-testing bursts, refunds and \
+        disputes (some only in the next day's export, which re-exports the previous day), \
+        incomplete PaymentIntents and test-mode rows. The same options give the same bytes.
+
+        Example: guestpipe sample --rows 1000000 --days 7 --seed 42 --out /tmp/bench
+        """
+    )
+
+    @Option(help: "Distinct payments over all days (re-exported copies come on top).")
+    var rows = 2_000
+
+    @Option(help: "Days, one export file per day.")
+    var days = 3
+
+    @Option(help: "Seed of the generator.")
+    var seed: UInt64 = 1
+
+    @Option(help: "Output directory (created if missing).")
+    var out: String
+
+    @Option(help: "Header layout: \(SampleLayout.allCases.map(\.rawValue).joined(separator: ", ")).")
+    var layout: String = SampleLayout.newAll.rawValue
+
+    @Option(help: "Compression: zstd or none.")
+    var compression: String = "zstd"
+
+    @Option(help: "First day, YYYY-MM-DD.")
+    var start = "2026-03-01"
+
+    @Flag(help: "Do not re-export the previous day's payments in each file.")
+    var noOverlap = false
+
+    func validate() throws {
+        guard rows > 0, days > 0 else { throw ValidationError("--rows and --days must be positive") }
+        guard SampleLayout(rawValue: layout) != nil else {
+            throw ValidationError("unknown --layout \(layout); choose one of \(SampleLayout.allCases.map(\.rawValue).joined(separator: ", "))")
+        }
+        guard compression == "zstd" || compression == "none" else { throw ValidationError("--compression is zstd or none") }
+        guard UTCTime.parse(start) != nil else { throw ValidationError("--start takes a date such as 2026-03-01") }
+    }
+
+    func run() throws {
+        try runReportingErrors {
+            var options = SampleOptions()
+            options.payments = rows
+            options.days = days
+            options.seed = seed
+            options.layout = SampleLayout(rawValue: layout) ?? .newAll
+            options.compression = compression == "none" ? .none : .zstd
+            options.overlap = !noOverlap
+            options.firstDay = UTCTime.parse(start) ?? options.firstDay
+            try FileManager.default.createDirectory(atPath: out, withIntermediateDirectories: true,
+                                                    attributes: [.posixPermissions: 0o700])
+            let paths = try SampleGenerator(options: options).write(to: out)
+            Terminal.writeStdout("wrote \(paths.count) files to \(out)\n")
+        }
+    }
+}
