@@ -109,9 +109,9 @@ final class ZstdDecoder: FrameDecoder {
     override func read(into buffer: UnsafeMutableRawBufferPointer) throws -> Int {
         while true {
             if inputPosition == inputSize, !endOfInput {
-                inputSize = try source.read(into: input)
+                inputSize = try fill(input, from: source)
                 inputPosition = 0
-                if inputSize == 0 { endOfInput = true }
+                if inputSize < input.count { endOfInput = true }
             }
             var inBuffer = ZSTD_inBuffer(src: input.baseAddress, size: inputSize, pos: inputPosition)
             var outBuffer = ZSTD_outBuffer(dst: buffer.baseAddress, size: buffer.count, pos: 0)
@@ -168,10 +168,10 @@ final class GzipDecoder: FrameDecoder {
     override func read(into buffer: UnsafeMutableRawBufferPointer) throws -> Int {
         while true {
             if stream.avail_in == 0, !endOfInput {
-                let count = try source.read(into: input)
+                let count = try fill(input, from: source)
                 stream.next_in = input.baseAddress!.assumingMemoryBound(to: Bytef.self)
                 stream.avail_in = uInt(count)
-                if count == 0 { endOfInput = true }
+                if count < input.count { endOfInput = true }
             }
             if stream.avail_in == 0, endOfInput {
                 if memberOpen {
@@ -200,4 +200,18 @@ final class GzipDecoder: FrameDecoder {
             if produced > 0 { return produced }
         }
     }
+}
+
+/// Reads until `buffer` is full or the source ends, so that decoders see large, whole pieces
+/// however the source hands out bytes (libzstd 1.5.4 misreads at least one valid frame when its
+/// header arrives split across calls). Returns the bytes read; fewer than the buffer's size
+/// means the source has ended.
+func fill(_ buffer: UnsafeMutableRawBufferPointer, from source: ByteSource) throws -> Int {
+    var filled = 0
+    while filled < buffer.count {
+        let count = try source.read(into: UnsafeMutableRawBufferPointer(rebasing: buffer[filled...]))
+        if count == 0 { break }
+        filled += count
+    }
+    return filled
 }

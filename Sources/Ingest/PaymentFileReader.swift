@@ -65,7 +65,7 @@ public enum PaymentFileReader {
         var decoder: PaymentDecoder?
 
         func handle(_ record: CSVRecord) throws {
-            guard var active = decoder else {
+            guard let active = decoder else {
                 let mapping = try HeaderMapping(header: record.strings, file: name)
                 decoder = PaymentDecoder(mapping: mapping, file: name)
                 report.profile = mapping.profile
@@ -80,7 +80,6 @@ public enum PaymentFileReader {
             }
             report.rows += 1
             let outcome = active.decode(record)
-            decoder = active
             switch outcome {
             case .payment(let payment):
                 report.payments += 1

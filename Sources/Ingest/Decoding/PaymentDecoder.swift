@@ -3,7 +3,7 @@ import GuestPipeCore
 /// Turns CSV records of one file into payments, or into rejections that say why not.
 /// Works on the record's bytes directly: numbers and times are parsed without making strings,
 /// and text fields become strings only once, trimmed and with card numbers redacted.
-public struct PaymentDecoder {
+public final class PaymentDecoder {
     public let mapping: HeaderMapping
     public let file: String
     private let columnIndexes: [Int]
@@ -27,7 +27,7 @@ public struct PaymentDecoder {
     }
 
     /// Decodes one data record.
-    public mutating func decode(_ record: CSVRecord) -> Outcome {
+    public func decode(_ record: CSVRecord) -> Outcome {
         let location = SourceLocation(file: file, line: record.line, record: record.number)
         guard record.count == mapping.headers.count else {
             return reject(record, location, nil, .fieldCount,
@@ -73,13 +73,15 @@ public struct PaymentDecoder {
         case .failure(.empty) where incomplete: payment.amount = 0
         case .failure(let error): return rejectAmount(record, location, .amount, error, payment.currency)
         }
-        for column in [PaymentColumn.amountRefunded, .disputedAmount] {
-            switch amount(record, column, exponent: exponent) {
-            case .success(let value):
-                if column == .amountRefunded { payment.amountRefunded = value } else { payment.disputedAmount = value }
-            case .failure(.empty): break
-            case .failure(let error): return rejectAmount(record, location, column, error, payment.currency)
-            }
+        switch amount(record, .amountRefunded, exponent: exponent) {
+        case .success(let value): payment.amountRefunded = value
+        case .failure(.empty): break
+        case .failure(let error): return rejectAmount(record, location, .amountRefunded, error, payment.currency)
+        }
+        switch amount(record, .disputedAmount, exponent: exponent) {
+        case .success(let value): payment.disputedAmount = value
+        case .failure(.empty): break
+        case .failure(let error): return rejectAmount(record, location, .disputedAmount, error, payment.currency)
         }
         if has(.disputeDate) {
             let raw = record[columnIndexes[PaymentColumn.disputeDate.rawValue]]
@@ -131,13 +133,13 @@ public struct PaymentDecoder {
 
     /// A text column, trimmed, card numbers redacted; empty when the file lacks the column.
     @inline(__always)
-    private mutating func text(_ record: CSVRecord, _ column: PaymentColumn) -> String {
+    private func text(_ record: CSVRecord, _ column: PaymentColumn) -> String {
         let index = columnIndexes[column.rawValue]
         guard index >= 0 else { return "" }
         return makeString(record[index], trim: column != .description && column != .name)
     }
 
-    private mutating func makeString(_ raw: UnsafeRawBufferPointer, trim: Bool) -> String {
+    private func makeString(_ raw: UnsafeRawBufferPointer, trim: Bool) -> String {
         var start = 0
         var end = raw.count
         if trim {
@@ -146,17 +148,23 @@ public struct PaymentDecoder {
         }
         if start == end { return "" }
         let bytes = UnsafeBufferPointer(start: raw.baseAddress!.assumingMemoryBound(to: UInt8.self) + start, count: end - start)
-        var string: String
-        if let valid = String(validating: bytes, as: UTF8.self) {
-            string = valid
-        } else {
-            rowHadInvalidUTF8 = true
-            string = String(decoding: bytes, as: UTF8.self)
+        var nonASCII = false
+        var digits = 0
+        for byte in bytes {
+            nonASCII = nonASCII || byte >= 0x80
+            digits &+= byte &- 0x30 < 10 ? 1 : 0
         }
-        let redacted = CardNumberRedactor.redact(string)
-        if redacted.utf8.count != string.utf8.count || redacted != string {
-            redactedFields += 1
-            string = redacted
+        var string: String
+        if nonASCII, !isValidUTF8(bytes) {
+            rowHadInvalidUTF8 = true
+        }
+        string = String(decoding: bytes, as: UTF8.self)
+        if digits >= 13 {
+            let redacted = CardNumberRedactor.redact(string)
+            if redacted != string {
+                redactedFields += 1
+                string = redacted
+            }
         }
         return string
     }
@@ -171,7 +179,7 @@ public struct PaymentDecoder {
         return minorUnits ? MinorUnits.parseInteger(record[index]) : MinorUnits.parseDecimal(record[index], exponent: exponent)
     }
 
-    private mutating func mode(_ record: CSVRecord) -> PaymentMode {
+    private func mode(_ record: CSVRecord) -> PaymentMode {
         if has(.mode) {
             switch text(record, .mode).lowercased() {
             case "live": return .live
@@ -189,7 +197,7 @@ public struct PaymentDecoder {
         return .unknown
     }
 
-    private mutating func mapStatus(_ raw: String, record: CSVRecord) -> PaymentStatus? {
+    private func mapStatus(_ raw: String, record: CSVRecord) -> PaymentStatus? {
         switch raw.lowercased() {
         case "paid": return .succeeded
         case "succeeded":
@@ -207,7 +215,7 @@ public struct PaymentDecoder {
 
     // MARK: - Rejections
 
-    private mutating func rejectAmount(_ record: CSVRecord, _ location: SourceLocation, _ column: PaymentColumn,
+    private func rejectAmount(_ record: CSVRecord, _ location: SourceLocation, _ column: PaymentColumn,
                                        _ error: MinorUnits.ParseError, _ currency: Currency?) -> Outcome {
         let value = record[columnIndexes[column.rawValue]]
         let shown = CardNumberRedactor.redact(String(decoding: value, as: UTF8.self))
@@ -221,7 +229,7 @@ public struct PaymentDecoder {
         return reject(record, location, column, .badAmount, "the amount \"\(shown)\" \(why)")
     }
 
-    private mutating func reject(_ record: CSVRecord, _ location: SourceLocation, _ column: PaymentColumn?,
+    private func reject(_ record: CSVRecord, _ location: SourceLocation, _ column: PaymentColumn?,
                                  _ reason: Rejection.Reason, _ message: String) -> Outcome {
         var where_ = location
         if let column, columnIndexes[column.rawValue] >= 0 {
@@ -230,6 +238,35 @@ public struct PaymentDecoder {
         let fields = (0..<record.count).map { CardNumberRedactor.redact(record.string($0)) }
         return .rejection(Rejection(location: where_, reason: reason, message: message, fields: fields))
     }
+}
+
+/// Strict UTF-8 validation (overlongs, surrogates and out-of-range scalars are invalid).
+func isValidUTF8(_ bytes: UnsafeBufferPointer<UInt8>) -> Bool {
+    var index = 0
+    let count = bytes.count
+    while index < count {
+        let lead = bytes[index]
+        if lead < 0x80 { index += 1; continue }
+        let length: Int
+        var scalar: UInt32
+        switch lead {
+        case 0xC2...0xDF: length = 2; scalar = UInt32(lead & 0x1F)
+        case 0xE0...0xEF: length = 3; scalar = UInt32(lead & 0x0F)
+        case 0xF0...0xF4: length = 4; scalar = UInt32(lead & 0x07)
+        default: return false
+        }
+        guard index + length <= count else { return false }
+        for offset in 1..<length {
+            let next = bytes[index + offset]
+            guard next & 0xC0 == 0x80 else { return false }
+            scalar = scalar << 6 | UInt32(next & 0x3F)
+        }
+        if (length == 3 && (scalar < 0x800 || (0xD800...0xDFFF).contains(scalar))) || (length == 4 && (scalar < 0x10000 || scalar > 0x10FFFF)) {
+            return false
+        }
+        index += length
+    }
+    return true
 }
 
 @inline(__always)
