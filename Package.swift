@@ -19,6 +19,8 @@ let package = Package(
         .systemLibrary(name: "CZstd", path: "Sources/CZstd", pkgConfig: "libzstd",
                        providers: [.apt(["libzstd-dev"])]),
         .systemLibrary(name: "CZlib", path: "Sources/CZlib", providers: [.apt(["zlib1g-dev"])]),
+        // Batches libcsv's per-field callbacks in C, so Swift sees whole rows (see csv_batch.h).
+        .target(name: "CSVBatch", dependencies: ["CCSV"]),
 
         // MARK: Value types, no I/O: Payment, Money, Currency, SourceLocation, Redactor, errors
         .target(name: "GuestPipeCore"),
@@ -27,7 +29,7 @@ let package = Package(
         .target(name: "Codecs", dependencies: ["GuestPipeCore", "CZstd", "CZlib"]),
 
         // MARK: Stage 1 — reading exports: CSV records, header profiles, payment decoding, rejects
-        .target(name: "Ingest", dependencies: ["GuestPipeCore", "Codecs", "CCSV"]),
+        .target(name: "Ingest", dependencies: ["GuestPipeCore", "Codecs", "CSVBatch"]),
 
         // MARK: Stage 3 — writers of every output (NDJSON, CSV reports)
         .target(name: "Reports", dependencies: ["GuestPipeCore", "Codecs", "Ingest"]),

@@ -1,4 +1,5 @@
 import CCSV
+import CSVBatch
 import GuestPipeCore
 
 /// One CSV record. Its fields point into the reader's batch buffer and are valid only during

@@ -1,0 +1,134 @@
+#include "csv_batch.h"
+#include <stdlib.h>
+#include <string.h>
+
+static inline int gp_csv_grow(void **ptr, size_t *cap, size_t need, size_t elem) {
+    if (need <= *cap) return 1;
+    size_t n = *cap ? *cap : 1024;
+    while (n < need) n *= 2;
+    void *p = realloc(*ptr, n * elem);
+    if (!p) return 0;
+    *ptr = p; *cap = n;
+    return 1;
+}
+
+static void gp_csv_on_field(void *data, size_t len, void *ctx) {
+    gp_csv_batch *b = (gp_csv_batch *)ctx;
+    if (b->bytes_len + len > b->bytes_cap || b->fields_len == b->fields_cap) {
+        if (!gp_csv_grow((void **)&b->bytes, &b->bytes_cap, b->bytes_len + len, 1) ||
+            !gp_csv_grow((void **)&b->field_ends, &b->fields_cap, b->fields_len + 1, sizeof(uint32_t))) {
+            b->out_of_memory = 1; return;
+        }
+    }
+    const unsigned char *s = (const unsigned char *)data;
+    unsigned char *dst = b->bytes + b->bytes_len;
+    /* Copy and look for line breaks in one pass: fields are short, so a loop beats memcpy. */
+    unsigned char any_break = 0;
+    if (len <= 64) {
+        for (size_t i = 0; i < len; i++) {
+            unsigned char c = s[i];
+            dst[i] = c;
+            any_break |= (unsigned char)((c == '\n') | (c == '\r'));
+        }
+    } else {
+        memcpy(dst, s, len);
+        any_break = memchr(s, '\n', len) != NULL || memchr(s, '\r', len) != NULL;
+    }
+    /* Count line breaks (CRLF once, lone CR or LF once each). libcsv's `quoted` flag cannot
+     * tell which fields to scan: csv_parse works on a local copy until it returns. */
+    if (any_break) {
+        uint64_t breaks = 0;
+        for (size_t i = 0; i < len; i++) {
+            unsigned char c = s[i];
+            if (c == '\r') breaks++;
+            else if (c == '\n' && !(i > 0 && s[i - 1] == '\r')) breaks++;
+        }
+        b->row_newlines += breaks;
+    }
+    b->bytes_len += len;
+    b->field_ends[b->fields_len++] = (uint32_t)b->bytes_len;
+}
+
+static void gp_csv_on_row(int term, void *ctx) {
+    gp_csv_batch *b = (gp_csv_batch *)ctx;
+    int empty = b->fields_len == b->row_first_field;
+    if (empty) {
+        /* With CSV_REPALL_NL every unquoted CR/LF outside a row arrives here: the LF of a
+         * CRLF pair is not a line of its own; any other is a blank line, skipped but counted. */
+        if (term == '\n' && b->last_row_ended_cr) {
+            b->last_row_ended_cr = 0;
+        } else {
+            if (term != -1) b->line++;
+            b->last_row_ended_cr = (term == '\r');
+        }
+        return;
+    }
+    if (!gp_csv_grow((void **)&b->row_field_ends, &b->rows_cap, b->rows_len + 1, sizeof(uint32_t)) ||
+        !gp_csv_grow((void **)&b->row_lines, &b->row_lines_cap, b->rows_len + 1, sizeof(uint64_t))) {
+        b->out_of_memory = 1; return;
+    }
+    b->row_field_ends[b->rows_len] = (uint32_t)b->fields_len;
+    b->row_lines[b->rows_len] = b->line;
+    b->rows_len++;
+    b->row_first_field = b->fields_len;
+    b->line += b->row_newlines + (term == -1 ? 0 : 1);
+    b->row_newlines = 0;
+    b->last_row_ended_cr = (term == '\r');
+}
+
+void gp_csv_batch_free(gp_csv_batch *b) {
+    if (!b) return;
+    csv_free(&b->parser);
+    free(b->bytes); free(b->field_ends); free(b->row_field_ends); free(b->row_lines);
+    free(b);
+}
+
+gp_csv_batch *gp_csv_batch_new(void) {
+    gp_csv_batch *b = (gp_csv_batch *)calloc(1, sizeof(gp_csv_batch));
+    if (!b) return NULL;
+    if (csv_init(&b->parser, CSV_REPALL_NL) != 0) { free(b); return NULL; }
+    csv_set_blk_size(&b->parser, 4096);
+    b->line = 1;
+    if (!gp_csv_grow((void **)&b->bytes, &b->bytes_cap, 1 << 16, 1) ||
+        !gp_csv_grow((void **)&b->field_ends, &b->fields_cap, 4096, sizeof(uint32_t)) ||
+        !gp_csv_grow((void **)&b->row_field_ends, &b->rows_cap, 1024, sizeof(uint32_t)) ||
+        !gp_csv_grow((void **)&b->row_lines, &b->row_lines_cap, 1024, sizeof(uint64_t))) {
+        gp_csv_batch_free(b);
+        return NULL;
+    }
+    return b;
+}
+
+
+int gp_csv_batch_parse(gp_csv_batch *b, const void *data, size_t len) {
+    size_t done = csv_parse(&b->parser, data, len, gp_csv_on_field, gp_csv_on_row, b);
+    if (b->out_of_memory || done != len) return -1;
+    return 0;
+}
+
+int gp_csv_batch_finish(gp_csv_batch *b) {
+    int rc = csv_fini(&b->parser, gp_csv_on_field, gp_csv_on_row, b);
+    return (rc != 0 || b->out_of_memory) ? -1 : 0;
+}
+
+int gp_csv_batch_in_quoted_field(const gp_csv_batch *b) {
+    return b->parser.quoted && b->parser.pstate == 2; /* FIELD_BEGUN */
+}
+
+size_t gp_csv_batch_pending_field_bytes(const gp_csv_batch *b) {
+    return b->parser.entry_pos;
+}
+
+void gp_csv_batch_compact(gp_csv_batch *b) {
+    size_t first = b->row_first_field;
+    size_t byte_start = first ? b->field_ends[first - 1] : 0;
+    size_t keep_fields = b->fields_len - first;
+    size_t keep_bytes = b->bytes_len - byte_start;
+    if (byte_start && keep_bytes) memmove(b->bytes, b->bytes + byte_start, keep_bytes);
+    for (size_t i = 0; i < keep_fields; i++)
+        b->field_ends[i] = b->field_ends[first + i] - (uint32_t)byte_start;
+    b->bytes_len = keep_bytes;
+    b->fields_len = keep_fields;
+    b->row_first_field = 0;
+    b->rows_len = 0;
+}

@@ -1,0 +1,160 @@
+import Foundation
+import GuestPipeTestSupport
+import XCTest
+
+/// Runs the built `guestpipe` binary as a user would.
+struct Run {
+    let status: Int32
+    let stdout: String
+    let stderr: String
+}
+
+func guestpipeBinary() -> URL {
+    if let override = ProcessInfo.processInfo.environment["GUESTPIPE_BIN"] { return URL(fileURLWithPath: override) }
+    let runner = URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath()
+    var directory = runner.deletingLastPathComponent()
+    if directory.lastPathComponent.hasSuffix(".xctest") { directory.deleteLastPathComponent() }
+    return directory.appendingPathComponent("guestpipe")
+}
+
+@discardableResult
+func guestpipe(_ arguments: [String], stdin: Data? = nil) throws -> Run {
+    let process = Process()
+    process.executableURL = guestpipeBinary()
+    process.arguments = arguments
+    let out = Pipe(), err = Pipe(), input = Pipe()
+    process.standardOutput = out
+    process.standardError = err
+    process.standardInput = input
+    try process.run()
+    if let stdin { input.fileHandleForWriting.write(stdin) }
+    try input.fileHandleForWriting.close()
+    var outData = Data(), errData = Data()
+    let group = DispatchGroup()
+    group.enter()
+    DispatchQueue.global().async { outData = out.fileHandleForReading.readDataToEndOfFile(); group.leave() }
+    errData = err.fileHandleForReading.readDataToEndOfFile()
+    group.wait()
+    process.waitUntilExit()
+    return Run(status: process.terminationStatus, stdout: String(decoding: outData, as: UTF8.self),
+               stderr: String(decoding: errData, as: UTF8.self))
+}
+
+final class CommandLineTests: XCTestCase {
+    var directory: URL!
+    var files: [String] = []
+
+    override func setUpWithError() throws {
+        XCTAssertTrue(FileManager.default.isExecutableFile(atPath: guestpipeBinary().path), "built binary at \(guestpipeBinary().path)")
+        directory = try TestPaths.temporaryDirectory("e2e")
+        let run = try guestpipe(["sample", "--rows", "3000", "--days", "3", "--seed", "5", "--out", directory.path])
+        XCTAssertEqual(run.status, 0, run.stderr)
+        files = try TestPaths.files(in: directory, suffix: ".csv.zst").map(\.path)
+        XCTAssertEqual(files.count, 3)
+    }
+
+    override func tearDownWithError() throws {
+        try? FileManager.default.removeItem(at: directory)
+    }
+
+    func testHelpTeachesTheCommandsAndExitCodes() throws {
+        let help = try guestpipe(["--help"])
+        XCTAssertEqual(help.status, 0)
+        for word in ["inspect", "read", "sample", "Exit codes", "65", "66"] {
+            XCTAssertTrue(help.stdout.contains(word), "--help mentions \(word)")
+        }
+        let readHelp = try guestpipe(["read", "--help"])
+        XCTAssertTrue(readHelp.stdout.contains("--rejects"))
+        XCTAssertTrue(readHelp.stdout.contains("staged"))
+    }
+
+    func testInspectDescribesEveryFile() throws {
+        let run = try guestpipe(["inspect"] + files)
+        XCTAssertEqual(run.status, 0, run.stderr)
+        XCTAssertEqual(run.stdout.components(separatedBy: "layout: dashboard-new").count - 1, 3)
+        XCTAssertTrue(run.stdout.contains("compression: zstd, 1 frame"))
+        XCTAssertTrue(run.stdout.contains("guest share:"))
+        XCTAssertTrue(run.stdout.contains("total: 3 files"))
+        let json = try guestpipe(["inspect", "--json", files[0]])
+        let object = try JSONSerialization.jsonObject(with: Data(json.stdout.utf8)) as? [String: Any]
+        XCTAssertEqual(object?["layout"] as? String, "dashboard-new")
+        XCTAssertEqual(object?["rejects"] as? Int, 0)
+    }
+
+    func testReadPrintsOneJSONObjectPerPaymentWithCardNumbersMasked() throws {
+        let run = try guestpipe(["read"] + files)
+        XCTAssertEqual(run.status, 0, run.stderr)
+        let lines = run.stdout.split(separator: "\n")
+        let inspect = try guestpipe(["inspect", "--json"] + files)
+        let expected = inspect.stdout.split(separator: "\n").compactMap {
+            (try? JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any])?["payments"] as? Int
+        }.reduce(0, +)
+        XCTAssertEqual(lines.count, expected)
+        for line in lines.prefix(50) {
+            XCTAssertNotNil(try? JSONSerialization.jsonObject(with: Data(line.utf8)))
+        }
+        XCTAssertEqual(try PANCorpus.leaks(in: run.stdout), [])
+    }
+
+    func testATruncatedInputPrintsNothingButAnErrorAndExits65() throws {
+        let bytes = try Data(contentsOf: URL(fileURLWithPath: files[1]))
+        let truncated = directory.appendingPathComponent("cut.csv.zst")
+        try bytes.prefix(bytes.count - 5).write(to: truncated)
+        let run = try guestpipe(["read", files[0], truncated.path])
+        XCTAssertEqual(run.status, 65)
+        XCTAssertEqual(run.stdout, "", "nothing is published when an input is corrupt")
+        XCTAssertTrue(run.stderr.contains("cut.csv.zst"), run.stderr)
+        XCTAssertTrue(run.stderr.contains("truncated"), run.stderr)
+        XCTAssertEqual(run.stderr.split(separator: "\n").count, 1, "one clear error line")
+    }
+
+    func testAMissingColumnNamesItAndTheClosestHeaderWithoutPersonalData() throws {
+        let file = directory.appendingPathComponent("bad-header.csv")
+        try "id,Created date (UTC),Amount,Currency,Status,Customer,Customer Email\nch_1,2024-01-01 00:00:00,1.00,usd,Paid,,ana@example.org\n"
+            .write(to: file, atomically: true, encoding: .utf8)
+        let run = try guestpipe(["inspect", file.path])
+        XCTAssertEqual(run.status, 65)
+        XCTAssertTrue(run.stderr.contains("\"Customer ID\""), run.stderr)
+        XCTAssertTrue(run.stderr.contains("\"Customer\""), run.stderr)
+        XCTAssertFalse(run.stderr.contains("ana@example.org"))
+    }
+
+    func testNoInputExits66AndBadUsageExits64() throws {
+        let missing = try guestpipe(["read", directory.appendingPathComponent("nope.csv.zst").path])
+        XCTAssertEqual(missing.status, 66)
+        XCTAssertTrue(missing.stderr.contains("nope.csv.zst"))
+        XCTAssertEqual(try guestpipe(["sample", "--rows", "0", "--out", directory.path]).status, 64)
+        XCTAssertEqual(try guestpipe(["frobnicate"]).status, 64)
+    }
+
+    func testRejectsAreListedWithTheirReasonsAndCounted() throws {
+        let file = directory.appendingPathComponent("rejects.csv")
+        try "id,Created date (UTC),Amount,Currency,Status,Customer ID,Description\nch_1,2024-01-01 00:00:00,1.00,usd,Paid,,ok\nch_2,2024-01-01 00:00:00,\"1,00\",usd,Paid,,my card 4242 4242 4242 4242\n"
+            .write(to: file, atomically: true, encoding: .utf8)
+        let payments = try guestpipe(["read", file.path])
+        XCTAssertEqual(payments.status, 0)
+        XCTAssertEqual(payments.stdout.split(separator: "\n").count, 1)
+        XCTAssertTrue(payments.stderr.contains("1 rows were rejected"), payments.stderr)
+        let rejects = try guestpipe(["read", "--rejects", file.path])
+        let object = try JSONSerialization.jsonObject(with: Data(rejects.stdout.utf8)) as? [String: Any]
+        XCTAssertEqual(object?["reason"] as? String, "bad_amount")
+        XCTAssertEqual(object?["line"] as? Int, 3)
+        XCTAssertEqual(object?["column"] as? String, "Amount")
+        XCTAssertEqual(try PANCorpus.leaks(in: rejects.stdout), [])
+        XCTAssertTrue(rejects.stdout.contains("424242******4242"))
+    }
+
+    func testStandardInputAndOwnerOnlyOutputFiles() throws {
+        let bytes = try Data(contentsOf: URL(fileURLWithPath: files[0]))
+        let output = directory.appendingPathComponent("payments.ndjson")
+        let run = try guestpipe(["read", "-", "-o", output.path], stdin: bytes)
+        XCTAssertEqual(run.status, 0, run.stderr)
+        let attributes = try FileManager.default.attributesOfItem(atPath: output.path)
+        XCTAssertEqual((attributes[.posixPermissions] as? NSNumber)?.intValue, 0o600)
+        let fromFile = try guestpipe(["read", files[0]])
+        XCTAssertEqual(try String(contentsOf: output, encoding: .utf8).split(separator: "\n").count,
+                       fromFile.stdout.split(separator: "\n").count)
+        let sampleFile = try FileManager.default.attributesOfItem(atPath: files[0])
+        XCTAssertEqual((sampleFile[.posixPermissions] as? NSNumber)?.intValue, 0o600)
+    }
+}

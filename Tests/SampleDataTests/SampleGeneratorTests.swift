@@ -1,0 +1,79 @@
+import Codecs
+import Foundation
+import GuestPipeCore
+import GuestPipeTestSupport
+import Ingest
+import SampleData
+import XCTest
+
+final class SampleGeneratorTests: XCTestCase {
+    func generate(_ options: SampleOptions) throws -> (URL, [String]) {
+        let directory = try TestPaths.temporaryDirectory("sample")
+        let paths = try SampleGenerator(options: options).write(to: directory.path)
+        return (directory, paths)
+    }
+
+    func testTheSameSeedGivesTheSameBytesAndAnotherSeedDoesNot() throws {
+        var options = SampleOptions()
+        options.payments = 1500
+        options.seed = 9
+        let (first, firstPaths) = try generate(options)
+        let (second, secondPaths) = try generate(options)
+        options.seed = 10
+        let (third, thirdPaths) = try generate(options)
+        defer { for url in [first, second, third] { try? FileManager.default.removeItem(at: url) } }
+        for (a, b) in zip(firstPaths, secondPaths) {
+            XCTAssertEqual(try Data(contentsOf: URL(fileURLWithPath: a)), try Data(contentsOf: URL(fileURLWithPath: b)))
+        }
+        XCTAssertNotEqual(try Data(contentsOf: URL(fileURLWithPath: firstPaths[0])), try Data(contentsOf: URL(fileURLWithPath: thirdPaths[0])))
+    }
+
+    func testEveryLayoutReadsBackWithoutRejectsAndCarriesTheScenarios() throws {
+        for layout in SampleLayout.allCases {
+            var options = SampleOptions()
+            options.payments = 3000
+            options.days = 3
+            options.layout = layout
+            let (directory, paths) = try generate(options)
+            defer { try? FileManager.default.removeItem(at: directory) }
+            var byID: [String: [Payment]] = [:]
+            var all: [Payment] = []
+            for path in paths {
+                let report = try PaymentFileReader.read(path: path, onPayment: { payment in
+                    byID[payment.key, default: []].append(payment)
+                    all.append(payment)
+                }, onRejection: { XCTFail("\(layout): \($0.message)") })
+                XCTAssertEqual(report.rejects, 0, "\(layout)")
+                XCTAssertEqual(report.compression, .zstd)
+            }
+            XCTAssertGreaterThan(all.count, byID.count, "\(layout): the previous day is exported again")
+            if layout == .newDefault {
+                XCTAssertLessThan(byID.count, 3000, "no PaymentIntent column: incomplete rows are left out")
+                XCTAssertGreaterThan(byID.count, 2800)
+            } else {
+                XCTAssertEqual(byID.count, 3000, "\(layout): distinct payments")
+                XCTAssertTrue(all.contains { $0.status == .incomplete }, "\(layout): incomplete PaymentIntents")
+            }
+            XCTAssertTrue(all.contains { $0.status == .failed }, "\(layout): failed payments")
+            XCTAssertTrue(all.contains { $0.isGuest } && all.contains { !$0.customerID.isEmpty }, "\(layout): guests and customers")
+            if layout != .newDefault {
+                XCTAssertTrue(byID.values.contains { copies in copies.count == 2 && copies[0].amountRefunded != copies[1].amountRefunded },
+                              "\(layout): a later export carries a refund the earlier did not")
+                let cards = Dictionary(grouping: all.filter { !$0.cardFingerprint.isEmpty }, by: \.cardFingerprint)
+                XCTAssertTrue(cards.values.contains { Set($0.map { $0.email.lowercased() }.filter { !$0.isEmpty && $0.contains("@") }).count >= 2 },
+                              "\(layout): a card used by two people")
+                XCTAssertTrue(all.contains { $0.cardFingerprint.isEmpty && $0.isGuest }, "\(layout): non-card guest payments")
+                // Card testing: many failed payments within minutes.
+                let failed = all.filter { $0.status == .failed }.map(\.created).sorted()
+                let burst = zip(failed, failed.dropFirst(10)).contains { $1 - $0 <= 300 }
+                XCTAssertTrue(burst, "\(layout): a card-testing burst")
+            }
+            if layout == .newAll {
+                XCTAssertTrue(all.contains { $0.phone.hasPrefix("(") } && all.contains { $0.phone.hasPrefix("+") }, "phone formats vary")
+                XCTAssertTrue(all.contains { $0.email == "test@example.com" || $0.email == "n/a" || $0.email == "none" }, "placeholders")
+                XCTAssertTrue(all.contains { $0.isDispute }, "disputes")
+                XCTAssertTrue(all.contains { $0.currency?.exponent == 0 } && all.contains { $0.currency?.exponent == 3 }, "currencies")
+            }
+        }
+    }
+}
