@@ -17,6 +17,11 @@ func guestpipeBinary() -> URL {
     return directory.appendingPathComponent("guestpipe")
 }
 
+/// Standard output read on another thread (the DispatchGroup orders the write before the read).
+final class Collected: @unchecked Sendable {
+    var stdout = Data()
+}
+
 @discardableResult
 func guestpipe(_ arguments: [String], stdin: Data? = nil) throws -> Run {
     let process = Process()
@@ -29,14 +34,14 @@ func guestpipe(_ arguments: [String], stdin: Data? = nil) throws -> Run {
     try process.run()
     if let stdin { input.fileHandleForWriting.write(stdin) }
     try input.fileHandleForWriting.close()
-    var outData = Data(), errData = Data()
+    let collected = Collected()
     let group = DispatchGroup()
     group.enter()
-    DispatchQueue.global().async { outData = out.fileHandleForReading.readDataToEndOfFile(); group.leave() }
-    errData = err.fileHandleForReading.readDataToEndOfFile()
+    DispatchQueue.global().async { collected.stdout = out.fileHandleForReading.readDataToEndOfFile(); group.leave() }
+    let errData = err.fileHandleForReading.readDataToEndOfFile()
     group.wait()
     process.waitUntilExit()
-    return Run(status: process.terminationStatus, stdout: String(decoding: outData, as: UTF8.self),
+    return Run(status: process.terminationStatus, stdout: String(decoding: collected.stdout, as: UTF8.self),
                stderr: String(decoding: errData, as: UTF8.self))
 }
 
