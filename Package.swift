@@ -12,6 +12,7 @@ let package = Package(
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+        .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
     ],
     targets: [
         // MARK: C libraries from Debian (system-library targets)
@@ -19,6 +20,10 @@ let package = Package(
         .systemLibrary(name: "CZstd", path: "Sources/CZstd", pkgConfig: "libzstd",
                        providers: [.apt(["libzstd-dev"])]),
         .systemLibrary(name: "CZlib", path: "Sources/CZlib", providers: [.apt(["zlib1g-dev"])]),
+        // Google's libphonenumber (C++), wrapped behind one C function for phone normalisation.
+        .target(name: "CPhoneNumber", linkerSettings: [.linkedLibrary("phonenumber")]),
+        // Linux calls Swift's Glibc module lacks (renameat2 RENAME_EXCHANGE for atomic publication).
+        .target(name: "CPlatform"),
         // Batches libcsv's per-field callbacks in C, so Swift sees whole rows (see csv_batch.h).
         .target(name: "CSVBatch", dependencies: ["CCSV"]),
 
@@ -31,15 +36,23 @@ let package = Package(
         // MARK: Stage 1 — reading exports: CSV records, header profiles, payment decoding, rejects
         .target(name: "Ingest", dependencies: ["GuestPipeCore", "Codecs", "CSVBatch"]),
 
+        // MARK: Stage 2 — grouping guest payments into guests: identifiers, policies, guest ids
+        .target(name: "Grouping", dependencies: [
+            "GuestPipeCore", "Ingest", "CPhoneNumber", .product(name: "Crypto", package: "swift-crypto"),
+        ]),
+
         // MARK: Stage 3 — writers of every output (NDJSON, CSV reports)
-        .target(name: "Reports", dependencies: ["GuestPipeCore", "Codecs", "Ingest"]),
+        .target(name: "Reports", dependencies: ["GuestPipeCore", "Codecs", "Ingest", "Grouping"]),
 
         // MARK: Synthetic exports for demos, tests and benchmarks
         .target(name: "SampleData", dependencies: ["GuestPipeCore", "Codecs"]),
 
+        // MARK: The pipeline: wires the stages, orders exports, publishes outputs atomically
+        .target(name: "Pipeline", dependencies: ["GuestPipeCore", "Codecs", "Ingest", "Grouping", "Reports", "CPlatform"]),
+
         // MARK: The thin command line
         .executableTarget(name: "guestpipe", dependencies: [
-            "GuestPipeCore", "Codecs", "Ingest", "Reports", "SampleData",
+            "GuestPipeCore", "Codecs", "Ingest", "Grouping", "Reports", "Pipeline", "SampleData",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
 
@@ -48,9 +61,12 @@ let package = Package(
         .testTarget(name: "GuestPipeCoreTests", dependencies: ["GuestPipeCore", "GuestPipeTestSupport"]),
         .testTarget(name: "CodecsTests", dependencies: ["Codecs", "GuestPipeTestSupport"]),
         .testTarget(name: "IngestTests", dependencies: ["Ingest", "Codecs", "SampleData", "GuestPipeTestSupport"]),
+        .testTarget(name: "GroupingTests", dependencies: ["Grouping", "Ingest", "Codecs", "GuestPipeTestSupport"]),
         .testTarget(name: "ReportsTests", dependencies: ["Reports", "GuestPipeTestSupport"]),
+        .testTarget(name: "PipelineTests", dependencies: ["Pipeline", "Grouping", "SampleData", "GuestPipeTestSupport"]),
         .testTarget(name: "SampleDataTests", dependencies: ["SampleData", "Ingest", "GuestPipeTestSupport"]),
         .testTarget(name: "EndToEndTests", dependencies: ["guestpipe", "GuestPipeTestSupport"]),
     ],
-    swiftLanguageModes: [.v5]
+    swiftLanguageModes: [.v5],
+    cxxLanguageStandard: .cxx17
 )

@@ -139,7 +139,11 @@ public struct SampleGenerator {
         var result: [SamplePayment] = []
         for attempt in 0..<attempts {
             start += Int64(1 + random.below(15))
-            var payment = SamplePayment.make(person: Person.stranger(random: &random, email: email), created: start, random: &random)
+            let stranger = Person.stranger(random: &random, email: email)
+            var payment = SamplePayment.make(person: stranger, created: start, random: &random)
+            payment.card = stranger.cards[0]
+            payment.sourceType = "card"
+            if payment.id.isEmpty || payment.id.hasPrefix("py_") { payment.id = "ch_3" + random.token(23) }
             payment.amount = 100 * Int64(1 + random.below(2))
             payment.currency = "usd"
             let succeeds = attempt % 9 == 8

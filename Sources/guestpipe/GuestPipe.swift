@@ -21,7 +21,7 @@ struct GuestPipe: ParsableCommand {
         input), 66 no input, 74 I/O error.
         """,
         version: GuestPipeVersion.current,
-        subcommands: [Inspect.self, Read.self, Sample.self]
+        subcommands: [Run.self, Inspect.self, Read.self, Sample.self]
     )
 }
 

@@ -1,0 +1,8 @@
+/* Linux calls Swift's Glibc module does not expose. */
+#ifndef GUESTPIPE_PLATFORM_H
+#define GUESTPIPE_PLATFORM_H
+
+/* Atomically swaps two existing paths (renameat2 with RENAME_EXCHANGE). 0, or -1 with errno. */
+int gp_rename_exchange(const char *from, const char *to);
+
+#endif

@@ -1,0 +1,46 @@
+import Crypto
+import Foundation
+
+/// Guest ids: `gcus_` + 24 characters of base32 of an HMAC-SHA-256 of the guest's anchor
+/// identifier, so no email, phone or fingerprint can be read back from an id, and the same
+/// anchor and key always give the same id.
+public struct GuestIDGenerator {
+    private let key: SymmetricKey
+
+    /// `keyBytes` is the secret (at least 16 bytes).
+    public init(keyBytes: [UInt8]) {
+        key = SymmetricKey(data: keyBytes)
+    }
+
+    public func id(forAnchor anchor: String) -> String {
+        let mac = HMAC<SHA256>.authenticationCode(for: Data(anchor.utf8), using: key)
+        return "gcus_" + Base32.encode(Array(mac.prefix(15)))
+    }
+
+    /// A short fingerprint of the key, safe to record (it reveals nothing usable).
+    public static func fingerprint(ofKey keyBytes: [UInt8]) -> String {
+        let digest = SHA256.hash(data: Data("guestpipe key fingerprint".utf8) + Data(keyBytes))
+        return digest.prefix(8).map { String(format: "%02x", $0) }.joined()
+    }
+}
+
+/// RFC 4648 base32, lower case, no padding.
+enum Base32 {
+    static let alphabet = Array("abcdefghijklmnopqrstuvwxyz234567".utf8)
+
+    static func encode(_ bytes: [UInt8]) -> String {
+        var output: [UInt8] = []
+        var buffer: UInt32 = 0
+        var bits = 0
+        for byte in bytes {
+            buffer = buffer << 8 | UInt32(byte)
+            bits += 8
+            while bits >= 5 {
+                output.append(alphabet[Int(buffer >> UInt32(bits - 5) & 31)])
+                bits -= 5
+            }
+        }
+        if bits > 0 { output.append(alphabet[Int(buffer << UInt32(5 - bits) & 31)]) }
+        return String(decoding: output, as: UTF8.self)
+    }
+}

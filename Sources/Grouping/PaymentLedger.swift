@@ -1,0 +1,234 @@
+import GuestPipeCore
+import Ingest
+
+/// Interns strings to small integers: one copy of each distinct value (cards, emails, names…).
+/// Id 0 is the empty string.
+public final class StringPool {
+    private var ids: [String: UInt32] = ["": 0]
+    public private(set) var strings: [String] = [""]
+
+    public init() {}
+
+    @inline(__always)
+    public func intern(_ value: String) -> UInt32 {
+        if value.isEmpty { return 0 }
+        if let id = ids[value] { return id }
+        let id = UInt32(strings.count)
+        strings.append(value)
+        ids[value] = id
+        return id
+    }
+
+    public subscript(id: UInt32) -> String { strings[Int(id)] }
+    public var count: Int { strings.count }
+}
+
+/// One payment as the grouping stage keeps it: numbers inline, text as pool ids, the payment
+/// key as bytes in the ledger's arena. About 100 bytes, so millions fit in memory.
+public struct LedgerEntry: Sendable {
+    public var keyOffset: UInt32 = 0
+    public var keyLength: UInt16 = 0
+    public var status: PaymentStatus = .incomplete
+    public var mode: PaymentMode = .unknown
+    public var hasCustomer = false
+    public var currency: Currency?
+    public var created: Int64 = 0
+    public var amount: Int64 = 0
+    public var refunded: Int64 = 0
+    public var disputed: Int64 = 0
+    /// Int64.min when there is no dispute date.
+    public var disputeDate: Int64 = .min
+    public var card: UInt32 = 0
+    public var email: UInt32 = 0
+    public var phone: UInt32 = 0
+    public var name: UInt32 = 0
+    public var brand: UInt32 = 0
+    public var last4: UInt32 = 0
+    public var billingCountry: UInt32 = 0
+    public var disputeStatus: UInt32 = 0
+    public var disputeReason: UInt32 = 0
+    public var rawStatus: UInt32 = 0
+    /// Columns some copy of this payment carried.
+    public var fields: PaymentFields = []
+    /// File (index in export order) and line of the copy that last contributed.
+    public var file: UInt32 = 0
+    public var line: UInt32 = 0
+
+}
+
+/// A file's payments in compact form, built on the reading thread with its own string pool;
+/// merged into the ledger later, in export order.
+public final class PaymentBatch {
+    public var entries: [LedgerEntry] = []
+    public var keys: [UInt8] = []
+    public let pool = StringPool()
+    public var rejections: [Rejection] = []
+    public var report: FileReport
+
+    public init(path: String) { report = FileReport(path: path) }
+
+    /// Adds a decoded payment (called in file order).
+    public func add(_ payment: Payment) {
+        var entry = LedgerEntry()
+        let key = payment.key
+        entry.keyOffset = UInt32(keys.count)
+        keys.append(contentsOf: key.utf8)
+        entry.keyLength = UInt16(keys.count - Int(entry.keyOffset))
+        entry.status = payment.status
+        entry.mode = payment.mode
+        entry.hasCustomer = !payment.customerID.isEmpty
+        entry.currency = payment.currency
+        entry.created = payment.created
+        entry.amount = payment.amount
+        entry.refunded = payment.amountRefunded
+        entry.disputed = payment.disputedAmount
+        entry.disputeDate = payment.disputeDate ?? .min
+        entry.card = pool.intern(payment.cardFingerprint)
+        entry.email = pool.intern(payment.email)
+        entry.phone = pool.intern(payment.phone)
+        entry.name = pool.intern(payment.name)
+        entry.brand = pool.intern(payment.cardBrand)
+        entry.last4 = pool.intern(payment.cardLast4)
+        entry.billingCountry = pool.intern(payment.billingCountry)
+        entry.disputeStatus = pool.intern(payment.disputeStatus)
+        entry.disputeReason = pool.intern(payment.disputeReason)
+        entry.rawStatus = pool.intern(payment.rawStatus)
+        entry.fields = payment.fields
+        entry.line = UInt32(clamping: payment.source.line)
+        entries.append(entry)
+    }
+}
+
+/// Every payment once: the copy from the later export wins, column by column, for the columns
+/// that export carries (guests.md, "Exports overlap").
+public final class PaymentLedger {
+    public private(set) var entries: [LedgerEntry] = []
+    public private(set) var keys: [UInt8] = []
+    public let pool = StringPool()
+    /// Copies that replaced (part of) an earlier copy of the same payment.
+    public private(set) var duplicatesReplaced = 0
+    private var slots: [Int32] = Array(repeating: -1, count: 1 << 16)
+
+    public init() {}
+
+    /// The payment key (id, or PaymentIntent ID) of entry `index`.
+    public func key(_ index: Int) -> String {
+        let entry = entries[index]
+        return String(decoding: keys[Int(entry.keyOffset)..<Int(entry.keyOffset) + Int(entry.keyLength)], as: UTF8.self)
+    }
+
+    /// Merges one file's batch; files must come in export order (earliest first).
+    public func merge(_ batch: PaymentBatch, fileIndex: UInt32) {
+        var remap = [UInt32](repeating: 0, count: batch.pool.count)
+        for (local, value) in batch.pool.strings.enumerated() { remap[local] = pool.intern(value) }
+        entries.reserveCapacity(entries.count + batch.entries.count)
+        batch.keys.withUnsafeBufferPointer { batchKeys in
+            for var incoming in batch.entries {
+                let start = Int(incoming.keyOffset)
+                let keyBytes = UnsafeBufferPointer(rebasing: batchKeys[start..<start + Int(incoming.keyLength)])
+                incoming.card = remap[Int(incoming.card)]
+                incoming.email = remap[Int(incoming.email)]
+                incoming.phone = remap[Int(incoming.phone)]
+                incoming.name = remap[Int(incoming.name)]
+                incoming.brand = remap[Int(incoming.brand)]
+                incoming.last4 = remap[Int(incoming.last4)]
+                incoming.billingCountry = remap[Int(incoming.billingCountry)]
+                incoming.disputeStatus = remap[Int(incoming.disputeStatus)]
+                incoming.disputeReason = remap[Int(incoming.disputeReason)]
+                incoming.rawStatus = remap[Int(incoming.rawStatus)]
+                incoming.file = fileIndex
+                let hash = PaymentLedger.hash(keyBytes)
+                if let existing = find(keyBytes, hash: hash) {
+                    PaymentLedger.overlay(&entries[existing], with: incoming)
+                    duplicatesReplaced += 1
+                } else {
+                    incoming.keyOffset = UInt32(keys.count)
+                    keys.append(contentsOf: keyBytes)
+                    insert(index: entries.count, hash: hash)
+                    entries.append(incoming)
+                }
+            }
+        }
+    }
+
+    /// The later copy's value replaces the earlier one for every column the later file carries.
+    static func overlay(_ entry: inout LedgerEntry, with later: LedgerEntry) {
+        let carried = later.fields
+        func has(_ columns: PaymentColumn...) -> Bool { columns.contains { carried.contains($0.field) } }
+        entry.created = later.created
+        entry.amount = later.amount
+        entry.currency = later.currency
+        entry.status = later.status
+        entry.rawStatus = later.rawStatus
+        entry.hasCustomer = later.hasCustomer
+        if has(.amountRefunded) { entry.refunded = later.refunded }
+        if has(.mode, .livemode) { entry.mode = later.mode }
+        if has(.cardFingerprint) { entry.card = later.card }
+        if has(.email, .receiptEmail) { entry.email = later.email }
+        if has(.phone) { entry.phone = later.phone }
+        if has(.name) { entry.name = later.name }
+        if has(.cardBrand) { entry.brand = later.brand }
+        if has(.cardLast4) { entry.last4 = later.last4 }
+        if has(.billingCountry) { entry.billingCountry = later.billingCountry }
+        if has(.disputedAmount) { entry.disputed = later.disputed }
+        if has(.disputeStatus, .disputeID) { entry.disputeStatus = later.disputeStatus }
+        if has(.disputeReason) { entry.disputeReason = later.disputeReason }
+        if has(.disputeDate) { entry.disputeDate = later.disputeDate }
+        entry.fields.formUnion(carried)
+        entry.file = later.file
+        entry.line = later.line
+    }
+
+    // MARK: - Open-addressing index over the key bytes
+
+    static func hash(_ bytes: UnsafeBufferPointer<UInt8>) -> UInt64 {
+        var hash: UInt64 = 0xCBF2_9CE4_8422_2325
+        for byte in bytes { hash = (hash ^ UInt64(byte)) &* 0x0000_0100_0000_01B3 }
+        return hash ^ (hash >> 29)
+    }
+
+    private func find(_ bytes: UnsafeBufferPointer<UInt8>, hash: UInt64) -> Int? {
+        let mask = slots.count - 1
+        var slot = Int(truncatingIfNeeded: hash) & mask
+        while true {
+            let index = slots[slot]
+            if index < 0 { return nil }
+            let entry = entries[Int(index)]
+            if Int(entry.keyLength) == bytes.count {
+                let same = keys.withUnsafeBufferPointer { all in
+                    memcmpEqual(all.baseAddress! + Int(entry.keyOffset), bytes.baseAddress, bytes.count)
+                }
+                if same { return Int(index) }
+            }
+            slot = (slot + 1) & mask
+        }
+    }
+
+    private func insert(index: Int, hash: UInt64) {
+        if (entries.count + 1) * 2 > slots.count { rehash(to: slots.count * 2) }
+        let mask = slots.count - 1
+        var slot = Int(truncatingIfNeeded: hash) & mask
+        while slots[slot] >= 0 { slot = (slot + 1) & mask }
+        slots[slot] = Int32(index)
+    }
+
+    private func rehash(to size: Int) {
+        slots = Array(repeating: -1, count: size)
+        let mask = size - 1
+        keys.withUnsafeBufferPointer { all in
+            for (index, entry) in entries.enumerated() {
+                let bytes = UnsafeBufferPointer(rebasing: all[Int(entry.keyOffset)..<Int(entry.keyOffset) + Int(entry.keyLength)])
+                var slot = Int(truncatingIfNeeded: PaymentLedger.hash(bytes)) & mask
+                while slots[slot] >= 0 { slot = (slot + 1) & mask }
+                slots[slot] = Int32(index)
+            }
+        }
+    }
+}
+
+@inline(__always)
+private func memcmpEqual(_ a: UnsafePointer<UInt8>, _ b: UnsafePointer<UInt8>?, _ count: Int) -> Bool {
+    guard let b else { return count == 0 }
+    for offset in 0..<count where a[offset] != b[offset] { return false }
+    return true
+}

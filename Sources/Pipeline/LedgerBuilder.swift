@@ -1,0 +1,145 @@
+import Foundation
+import GuestPipeCore
+import Grouping
+import Ingest
+
+/// Reads every input into one deduplicated ledger: files are read `jobs` at a time (each with
+/// decompression on its own thread) and merged in export order as soon as their turn comes, so
+/// only a few files' compact batches are held at once.
+public enum LedgerBuilder {
+    public struct Built {
+        public let ledger: PaymentLedger
+        /// Input files in export order (`LedgerEntry.file` indexes this).
+        public let files: [String]
+        public let reports: [FileReport]
+        public let rejections: [Rejection]
+    }
+
+    public static func build(files inputs: [String], jobs: Int, progress: @escaping (String) -> Void) throws -> Built {
+        // Files whose name carries a date are ordered before reading; the rest need their
+        // latest payment date, so they are read first and held.
+        let dated = inputs.compactMap { path in ExportOrder.nameDay(path).map { (path: path, day: $0) } }
+        let undated = inputs.filter { ExportOrder.nameDay($0) == nil }
+        var held: [(path: String, day: Int, batch: PaymentBatch)] = []
+        if !undated.isEmpty {
+            let batches = try readAll(undated, jobs: jobs, window: undated.count, progress: progress) { _, _ in }
+            for batch in batches {
+                let day = Int((batch.report.lastCreated ?? 0) / 86_400) - ((batch.report.lastCreated ?? 0) < 0 ? 1 : 0)
+                held.append((batch.report.path, day, batch))
+            }
+        }
+        let order = ExportOrder.sorted(dated + held.map { ($0.path, $0.day) })
+        let heldByPath = Dictionary(uniqueKeysWithValues: held.map { ($0.path, $0.batch) })
+        let ledger = PaymentLedger()
+        var reports: [FileReport] = []
+        var rejections: [Rejection] = []
+        var position = 0
+        func mergeHeld() {
+            while position < order.count, let batch = heldByPath[order[position]] {
+                merge(batch)
+            }
+        }
+        func merge(_ batch: PaymentBatch) {
+            ledger.merge(batch, fileIndex: UInt32(position))
+            reports.append(batch.report)
+            rejections += batch.rejections
+            position += 1
+        }
+        mergeHeld()
+        let toRead = order.filter { heldByPath[$0] == nil }
+        _ = try readAll(toRead, jobs: jobs, window: jobs + 1, progress: progress) { _, batch in
+            merge(batch)
+            mergeHeld()
+        }
+        mergeHeld()
+        return Built(ledger: ledger, files: order, reports: reports, rejections: rejections)
+    }
+
+    /// Reads `paths` on `jobs` threads; `consume` runs on the calling thread in path order.
+    /// At most `window` finished batches wait for their turn. Returns the batches only when
+    /// `consume` does nothing with them (used for the undated files).
+    static func readAll(_ paths: [String], jobs: Int, window: Int, progress: @escaping (String) -> Void,
+                        consume: (Int, PaymentBatch) -> Void) throws -> [PaymentBatch] {
+        let queue = OrderedResults(count: paths.count, window: window)
+        let workers = max(1, min(jobs, paths.count))
+        for _ in 0..<workers {
+            let thread = Thread {
+                while let index = queue.take() {
+                    let result = Result<PaymentBatch, Error> { try readBatch(paths[index], progress: progress) }
+                    queue.finish(index, result)
+                }
+            }
+            thread.stackSize = 4 << 20
+            thread.start()
+        }
+        var kept: [PaymentBatch] = []
+        for index in 0..<paths.count {
+            let batch = try queue.wait(for: index)
+            consume(index, batch)
+            if window >= paths.count { kept.append(batch) }
+        }
+        return kept
+    }
+
+    static func readBatch(_ path: String, progress: @escaping (String) -> Void) throws -> PaymentBatch {
+        let batch = PaymentBatch(path: path)
+        var count = 0
+        batch.report = try PaymentFileReader.read(path: path, onPayment: { payment in
+            batch.add(payment)
+            count += 1
+            if count % 100_000 == 0 { progress("\((path as NSString).lastPathComponent): \(count) payments") }
+        }, onRejection: { rejection in
+            batch.rejections.append(rejection)
+        })
+        return batch
+    }
+}
+
+/// Results of parallel jobs handed out in index order, with a bounded number waiting.
+final class OrderedResults: @unchecked Sendable {
+    private let condition = NSCondition()
+    private var results: [Int: Result<PaymentBatch, Error>] = [:]
+    private var next = 0
+    private var consumed = 0
+    private let count: Int
+    private let window: Int
+    private var failed = false
+
+    init(count: Int, window: Int) {
+        self.count = count
+        self.window = max(1, window)
+    }
+
+    /// The next index to work on; blocks while too many results wait; nil when done or failed.
+    func take() -> Int? {
+        condition.lock()
+        defer { condition.unlock() }
+        while !failed, next < count, next - consumed >= window { condition.wait() }
+        guard !failed, next < count else { return nil }
+        next += 1
+        return next - 1
+    }
+
+    func finish(_ index: Int, _ result: Result<PaymentBatch, Error>) {
+        condition.lock()
+        results[index] = result
+        if case .failure = result { failed = true }
+        condition.broadcast()
+        condition.unlock()
+    }
+
+    func wait(for index: Int) throws -> PaymentBatch {
+        condition.lock()
+        defer { condition.unlock() }
+        while results[index] == nil {
+            if failed, let failure = results.values.first(where: { if case .failure = $0 { return true } else { return false } }) {
+                if case .failure(let error) = failure { throw error }
+            }
+            condition.wait()
+        }
+        let result = results.removeValue(forKey: index)!
+        consumed = index + 1
+        condition.broadcast()
+        return try result.get()
+    }
+}

@@ -1,0 +1,29 @@
+import Codecs
+import GuestPipeCore
+
+/// A CSV output: header first, rows appended, LF line ends, optionally zstd-compressed
+/// (`.csv.zst`), created 0600.
+public final class CSVReportFile {
+    private let file: OutputFile
+    private var row: [UInt8] = []
+
+    /// `directory/name.csv` (or `.csv.zst`).
+    public init(directory: String, name: String, header: [String], compression: Compression) throws {
+        let suffix = compression == .zstd ? ".csv.zst" : ".csv"
+        file = try OutputFile(path: directory + "/" + name + suffix, compression: compression)
+        try write(header)
+    }
+
+    public func write(_ fields: [String]) throws {
+        row.removeAll(keepingCapacity: true)
+        CSVText.appendRow(fields, to: &row)
+        try row.withUnsafeBytes { try file.write(bytes: $0) }
+    }
+
+    public func close() throws { try file.close() }
+
+    /// The file name an output gets under a compression setting.
+    public static func fileName(_ name: String, compression: Compression) -> String {
+        name + (compression == .zstd ? ".csv.zst" : ".csv")
+    }
+}
