@@ -23,8 +23,9 @@ final class Collected: @unchecked Sendable {
 }
 
 @discardableResult
-func guestpipe(_ arguments: [String], stdin: Data? = nil) throws -> Run {
+func guestpipe(_ arguments: [String], stdin: Data? = nil, environment: [String: String] = [:]) throws -> Run {
     let process = Process()
+    process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
     process.executableURL = guestpipeBinary()
     process.arguments = arguments
     let out = Pipe(), err = Pipe(), input = Pipe()
@@ -65,7 +66,7 @@ final class CommandLineTests: XCTestCase {
     func testHelpTeachesTheCommandsAndExitCodes() throws {
         let help = try guestpipe(["--help"])
         XCTAssertEqual(help.status, 0)
-        for word in ["inspect", "read", "sample", "Exit codes", "65", "66"] {
+        for word in ["run", "inspect", "read", "sample", "Exit codes", "65", "66"] {
             XCTAssertTrue(help.stdout.contains(word), "--help mentions \(word)")
         }
         let readHelp = try guestpipe(["read", "--help"])
@@ -161,5 +162,36 @@ final class CommandLineTests: XCTestCase {
                        fromFile.stdout.split(separator: "\n").count)
         let sampleFile = try FileManager.default.attributesOfItem(atPath: files[0])
         XCTAssertEqual((sampleFile[.posixPermissions] as? NSNumber)?.intValue, 0o600)
+    }
+
+    func testRunIsSilentUnderCronAndWritesTheGuestReports() throws {
+        let out = directory.appendingPathComponent("reports").path
+        let key = ["GUESTPIPE_ID_KEY": "e2e-key-0123456789abcdef"]
+        let run = try guestpipe(["run", "--input", directory.path, "--out", out], environment: key)
+        XCTAssertEqual(run.status, 0, run.stderr)
+        XCTAssertEqual(run.stdout, "", "no terminal: nothing printed")
+        XCTAssertEqual(run.stderr, "")
+        let names = try FileManager.default.contentsOfDirectory(atPath: out).sorted()
+        XCTAssertEqual(names, ["guest_payments.csv", "guest_totals.csv", "guests.csv", "guests_stripe.csv", "incomplete.csv",
+                               "rejects.csv", "summary.json", "unmatched.csv"])
+        let guests = try String(contentsOfFile: out + "/guests.csv", encoding: .utf8)
+        XCTAssertTrue(guests.hasPrefix("guest_id,policy,anchor_type,"))
+        XCTAssertGreaterThan(guests.split(separator: "\n").count, 100)
+        // Same inputs, same key: the same ids; another key: other ids.
+        let again = directory.appendingPathComponent("again").path
+        XCTAssertEqual(try guestpipe(["run", "--input", files[2], "--input", files[0], "--input", files[1], "--out", again], environment: key).status, 0)
+        XCTAssertEqual(try String(contentsOfFile: again + "/guests.csv", encoding: .utf8), guests)
+        let other = directory.appendingPathComponent("other").path
+        XCTAssertEqual(try guestpipe(["run", "--input", directory.path, "--out", other], environment: ["GUESTPIPE_ID_KEY": "a-different-key-0123456789"]).status, 0)
+        XCTAssertNotEqual(try String(contentsOfFile: other + "/guests.csv", encoding: .utf8), guests)
+    }
+
+    func testRunFailuresHaveExitCodesACronJobCanActOn() throws {
+        let key = ["GUESTPIPE_ID_KEY": "e2e-key-0123456789abcdef"]
+        let missing = try guestpipe(["run", "--input", directory.appendingPathComponent("nothing-*.csv.zst").path, "--out", directory.appendingPathComponent("o").path], environment: key)
+        XCTAssertEqual(missing.status, 66, missing.stderr)
+        let shortKey = try guestpipe(["run", "--input", directory.path, "--out", directory.appendingPathComponent("o").path], environment: ["GUESTPIPE_ID_KEY": "short"])
+        XCTAssertEqual(shortKey.status, 78, shortKey.stderr)
+        XCTAssertEqual(try guestpipe(["run", "--input", directory.path, "--out", directory.appendingPathComponent("o").path, "--policy", "linked"], environment: key).status, 64)
     }
 }
