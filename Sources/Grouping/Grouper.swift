@@ -47,11 +47,50 @@ public struct IdentifierStats: Sendable {
     public var paymentsWith: [IdentifierKind: Int] = [:]
 }
 
+/// The distinct normalised identifiers of a run, by id.
+public struct IdentifierTable: Sendable {
+    public private(set) var identifiers: [Identifier] = []
+    private var ids: [String: Int32] = [:]
+
+    mutating func id(for identifier: Identifier) -> Int32 {
+        if let id = ids[identifier.text] { return id }
+        let id = Int32(identifiers.count)
+        identifiers.append(identifier)
+        ids[identifier.text] = id
+        return id
+    }
+
+    public subscript(id: Int32) -> Identifier { identifiers[Int(id)] }
+}
+
+/// Each payment's usable identifiers, as ids into the table (-1: none), indexed like the ledger.
+public struct PaymentIdentifiers: Sendable {
+    public var table = IdentifierTable()
+    public var card: [Int32]
+    public var email: [Int32]
+    public var phone: [Int32]
+
+    init(count: Int) {
+        card = [Int32](repeating: -1, count: count)
+        email = card
+        phone = card
+    }
+
+    /// Card, email, phone ids of payment `index` that exist, in that order.
+    @inline(__always)
+    public func ids(_ index: Int) -> [Int32] {
+        [card[index], email[index], phone[index]].filter { $0 >= 0 }
+    }
+
+    /// The identifiers of payment `index`, card first.
+    public func of(_ index: Int) -> [Identifier] { ids(index).map { table[$0] } }
+}
+
 public struct GroupingResult: Sendable {
     public var roles: [PaymentRole]
     public var guests: [GuestGroup]
-    /// Normalised identifiers of every guest payment (nil where none), indexed like the ledger.
-    public var identifiers: [[Identifier]]
+    /// Normalised identifiers of every guest payment.
+    public var identifiers: PaymentIdentifiers
     public var stats: IdentifierStats
 }
 
@@ -68,7 +107,7 @@ public struct Grouper {
     public func group(_ ledger: PaymentLedger) -> GroupingResult {
         let entries = ledger.entries
         var roles = [PaymentRole](repeating: .customer, count: entries.count)
-        var identifiers = [[Identifier]](repeating: [], count: entries.count)
+        var identifiers = PaymentIdentifiers(count: entries.count)
         var stats = IdentifierStats()
         var cache = NormalizationCache(poolSize: ledger.pool.count)
         var guestPayments: [Int] = []
@@ -76,112 +115,135 @@ public struct Grouper {
             if entry.mode == .test && !settings.includeTest { roles[index] = .testLeftOut; continue }
             if entry.status == .incomplete { roles[index] = .incomplete; continue }
             if entry.hasCustomer { roles[index] = .customer; continue }
-            var found: [Identifier] = []
-            for (kind, poolID) in [(IdentifierKind.card, entry.card), (.email, entry.email), (.phone, entry.phone)] {
-                switch cache.value(kind, poolID, ledger.pool, normalizer) {
-                case .identifier(let identifier):
-                    found.append(identifier)
+            var any = false
+            for kind in IdentifierKind.allCases {
+                let poolID: UInt32
+                switch kind {
+                case .card: poolID = entry.card
+                case .email: poolID = entry.email
+                case .phone: poolID = entry.phone
+                }
+                let id = cache.id(kind, poolID, ledger.pool, normalizer, &identifiers.table)
+                if id >= 0 {
+                    any = true
                     stats.paymentsWith[kind, default: 0] += 1
-                case .placeholder:
+                    switch kind {
+                    case .card: identifiers.card[index] = id
+                    case .email: identifiers.email[index] = id
+                    case .phone: identifiers.phone[index] = id
+                    }
+                } else if id == NormalizationCache.placeholder {
                     stats.placeholderPayments[kind, default: 0] += 1
                     stats.placeholderValues[kind, default: [:]][ledger.pool[poolID].trimmingASCIIWhitespace().lowercased(), default: 0] += 1
-                case .invalid:
+                } else if id == NormalizationCache.invalid {
                     stats.invalidPhonePayments += 1
-                case .empty:
-                    break
                 }
             }
-            identifiers[index] = found
-            if found.isEmpty { roles[index] = .unmatched } else { guestPayments.append(index) }
+            if any { guestPayments.append(index) } else { roles[index] = .unmatched }
         }
         // (created, payment id in byte order): the order "first" and "most recently" refer to.
-        let keyBytes = ledger.keys
-        guestPayments.sort { a, b in
-            let x = entries[a], y = entries[b]
-            if x.created != y.created { return x.created < y.created }
-            return keyBytes[Int(x.keyOffset)..<Int(x.keyOffset) + Int(x.keyLength)]
-                .lexicographicallyPrecedes(keyBytes[Int(y.keyOffset)..<Int(y.keyOffset) + Int(y.keyLength)])
+        ledger.keys.withUnsafeBufferPointer { keyBytes in
+            guestPayments.sort { a, b in
+                let x = entries[a], y = entries[b]
+                if x.created != y.created { return x.created < y.created }
+                return UnsafeBufferPointer(rebasing: keyBytes[Int(x.keyOffset)..<Int(x.keyOffset) + Int(x.keyLength)])
+                    .lexicographicallyPrecedes(UnsafeBufferPointer(rebasing: keyBytes[Int(y.keyOffset)..<Int(y.keyOffset) + Int(y.keyLength)]))
+            }
         }
         var guests: [GuestGroup] = []
+        let table = identifiers.table
         switch settings.policy {
         case .card:
-            var guestByKey: [Identifier: Int] = [:]
+            var guestByKey = [Int32](repeating: -1, count: table.identifiers.count)
             for index in guestPayments {
-                let key = identifiers[index][0]  // card, else email, else phone: found is in that order
-                let guest: Int
-                if let existing = guestByKey[key] {
-                    guest = existing
-                } else {
+                let key = identifiers.ids(index)[0]  // card, else email, else phone
+                var guest = Int(guestByKey[Int(key)])
+                if guest < 0 {
                     guest = guests.count
-                    guestByKey[key] = guest
-                    guests.append(GuestGroup(anchor: key, payments: []))
+                    guestByKey[Int(key)] = Int32(guest)
+                    guests.append(GuestGroup(anchor: table[key], payments: []))
                 }
                 guests[guest].payments.append(index)
-                roles[index] = .guest(guest, key.kind)
+                roles[index] = .guest(guest, table[key].kind)
             }
         case .dashboard:
-            var lastUse: [Identifier: (position: Int, guest: Int)] = [:]
+            var lastPosition = [Int32](repeating: -1, count: table.identifiers.count)
+            var lastGuest = [Int32](repeating: -1, count: table.identifiers.count)
             for (position, index) in guestPayments.enumerated() {
-                let own = identifiers[index]
-                var decision: (position: Int, guest: Int, kind: IdentifierKind)?
-                for identifier in own {
-                    guard let use = lastUse[identifier] else { continue }
-                    if decision == nil || use.position > decision!.position
-                        || (use.position == decision!.position && identifier.kind < decision!.kind) {
-                        decision = (use.position, use.guest, identifier.kind)
-                    }
+                let own = identifiers.ids(index)  // card, email, phone order: ties go to the earlier kind
+                var best: Int32 = -1
+                for id in own where lastPosition[Int(id)] >= 0 {
+                    if best < 0 || lastPosition[Int(id)] > lastPosition[Int(best)] { best = id }
                 }
                 let guest: Int
                 let kind: IdentifierKind
-                if let decision {
-                    guest = decision.guest
-                    kind = decision.kind
+                if best >= 0 {
+                    guest = Int(lastGuest[Int(best)])
+                    kind = table[best].kind
                 } else {
-                    let anchor = own.min()!
+                    let anchor = own.map { table[$0] }.min()!
                     guest = guests.count
-                    kind = own.map(\.kind).min()!
+                    kind = table[own[0]].kind
                     guests.append(GuestGroup(anchor: anchor, payments: []))
                 }
                 guests[guest].payments.append(index)
                 roles[index] = .guest(guest, kind)
-                for identifier in own { lastUse[identifier] = (position, guest) }
+                for id in own {
+                    lastPosition[Int(id)] = Int32(position)
+                    lastGuest[Int(id)] = Int32(guest)
+                }
             }
         }
         return GroupingResult(roles: roles, guests: guests, identifiers: identifiers, stats: stats)
     }
 }
 
-/// Each distinct raw value is normalised once (phone parsing is the costly part).
+/// Each distinct raw value is normalised once (phone parsing is the costly part); the result
+/// is an identifier id, or one of the negative codes below.
 struct NormalizationCache {
-    private var card: [NormalizedValue?]
-    private var email: [NormalizedValue?]
-    private var phone: [NormalizedValue?]
+    static let notComputed: Int32 = -4
+    static let empty: Int32 = -1
+    static let placeholder: Int32 = -2
+    static let invalid: Int32 = -3
+    private var card: [Int32]
+    private var email: [Int32]
+    private var phone: [Int32]
 
     init(poolSize: Int) {
-        card = Array(repeating: nil, count: poolSize)
+        card = [Int32](repeating: NormalizationCache.notComputed, count: poolSize)
         email = card
         phone = card
     }
 
-    mutating func value(_ kind: IdentifierKind, _ id: UInt32, _ pool: StringPool, _ normalizer: IdentifierNormalizer) -> NormalizedValue {
-        if id == 0 { return .empty }
-        let slot = Int(id)
+    mutating func id(_ kind: IdentifierKind, _ poolID: UInt32, _ pool: StringPool, _ normalizer: IdentifierNormalizer,
+                     _ table: inout IdentifierTable) -> Int32 {
+        if poolID == 0 { return NormalizationCache.empty }
+        let slot = Int(poolID)
+        let cached: Int32
         switch kind {
-        case .card:
-            if let cached = card[slot] { return cached }
-            let value = normalizer.card(pool[id])
-            card[slot] = value
-            return value
-        case .email:
-            if let cached = email[slot] { return cached }
-            let value = normalizer.email(pool[id])
-            email[slot] = value
-            return value
-        case .phone:
-            if let cached = phone[slot] { return cached }
-            let value = normalizer.phone(pool[id])
-            phone[slot] = value
-            return value
+        case .card: cached = card[slot]
+        case .email: cached = email[slot]
+        case .phone: cached = phone[slot]
         }
+        if cached != NormalizationCache.notComputed { return cached }
+        let value: NormalizedValue
+        switch kind {
+        case .card: value = normalizer.card(pool[poolID])
+        case .email: value = normalizer.email(pool[poolID])
+        case .phone: value = normalizer.phone(pool[poolID])
+        }
+        let result: Int32
+        switch value {
+        case .identifier(let identifier): result = table.id(for: identifier)
+        case .empty: result = NormalizationCache.empty
+        case .placeholder: result = NormalizationCache.placeholder
+        case .invalid: result = NormalizationCache.invalid
+        }
+        switch kind {
+        case .card: card[slot] = result
+        case .email: email[slot] = result
+        case .phone: phone[slot] = result
+        }
+        return result
     }
 }

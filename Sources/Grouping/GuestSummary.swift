@@ -58,7 +58,7 @@ public struct GuestSummary: Sendable {
     public var latestCardPayment: Int?
 
     /// Builds the summary of one guest group.
-    public init(id: String, group: GuestGroup, ledger: PaymentLedger, identifiers: [[Identifier]]) {
+    public init(id: String, group: GuestGroup, ledger: PaymentLedger, identifiers: PaymentIdentifiers) {
         self.id = id
         anchor = group.anchor
         payments = group.payments
@@ -79,13 +79,9 @@ public struct GuestSummary: Sendable {
                 if !label.isEmpty { cards.insert(label) }
                 latestCardPayment = index
             }
-            for identifier in identifiers[index] {
-                switch identifier.kind {
-                case .card: fingerprints.insert(identifier.value)
-                case .email: emails.insert(identifier.value)
-                case .phone: phones.insert(identifier.value)
-                }
-            }
+            if identifiers.card[index] >= 0 { fingerprints.insert(identifiers.table[identifiers.card[index]].value) }
+            if identifiers.email[index] >= 0 { emails.insert(identifiers.table[identifiers.email[index]].value) }
+            if identifiers.phone[index] >= 0 { phones.insert(identifiers.table[identifiers.phone[index]].value) }
         }
         self.cards = cards.sorted()
         self.emails = emails.sorted()

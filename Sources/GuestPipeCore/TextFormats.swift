@@ -2,19 +2,24 @@
 public enum CSVText {
     /// Appends one field, quoted when it holds a comma, quote, line break or outer space.
     public static func appendField(_ field: String, to row: inout [UInt8]) {
-        let bytes = field.utf8
-        let needsQuotes = bytes.contains { $0 == 0x2C || $0 == 0x22 || $0 == 0x0A || $0 == 0x0D }
-            || bytes.first == 0x20 || bytes.last == 0x20
-        if !needsQuotes {
-            row.append(contentsOf: bytes)
-            return
+        var text = field
+        text.withUTF8 { bytes in
+            var needsQuotes = bytes.first == 0x20 || bytes.last == 0x20
+            for byte in bytes where byte == 0x2C || byte == 0x22 || byte == 0x0A || byte == 0x0D {
+                needsQuotes = true
+                break
+            }
+            if !needsQuotes {
+                row.append(contentsOf: bytes)
+                return
+            }
+            row.append(0x22)
+            for byte in bytes {
+                if byte == 0x22 { row.append(0x22) }
+                row.append(byte)
+            }
+            row.append(0x22)
         }
-        row.append(0x22)
-        for byte in bytes {
-            if byte == 0x22 { row.append(0x22) }
-            row.append(byte)
-        }
-        row.append(0x22)
     }
 
     /// Appends a whole row ending in LF.

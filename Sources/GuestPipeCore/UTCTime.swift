@@ -77,7 +77,21 @@ public enum UTCTime {
     /// `YYYY-MM-DD HH:MM:SS`, the Dashboard's own form.
     public static func format(_ seconds: Int64) -> String {
         let (y, m, d, hh, mm, ss) = components(seconds)
-        return "\(pad(y, 4))-\(pad(m, 2))-\(pad(d, 2)) \(pad(hh, 2)):\(pad(mm, 2)):\(pad(ss, 2))"
+        guard (0...9999).contains(y) else {
+            return "\(pad(y, 4))-\(pad(m, 2))-\(pad(d, 2)) \(pad(hh, 2)):\(pad(mm, 2)):\(pad(ss, 2))"
+        }
+        return String(unsafeUninitializedCapacity: 19) { buffer in
+            func put(_ value: Int, _ at: Int, _ width: Int) {
+                var value = value
+                for offset in stride(from: width - 1, through: 0, by: -1) {
+                    buffer[at + offset] = UInt8(0x30 + value % 10)
+                    value /= 10
+                }
+            }
+            put(y, 0, 4); buffer[4] = 0x2D; put(m, 5, 2); buffer[7] = 0x2D; put(d, 8, 2); buffer[10] = 0x20
+            put(hh, 11, 2); buffer[13] = 0x3A; put(mm, 14, 2); buffer[16] = 0x3A; put(ss, 17, 2)
+            return 19
+        }
     }
 
     /// `YYYY-MM-DDTHH:MM:SSZ` (ISO 8601), for machine outputs.

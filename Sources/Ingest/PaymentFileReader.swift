@@ -43,17 +43,18 @@ public struct FileReport: Sendable {
 /// corrupt or truncated input is only detected when its end is reached.
 public enum PaymentFileReader {
     /// Reads `path` (`-` = standard input), calling `onPayment` and `onRejection` in file order.
-    public static func read(path: String,
+    /// `columns` limits decoding to what the caller needs (nil: everything).
+    public static func read(path: String, columns: Set<PaymentColumn>? = nil,
                             onPayment: (Payment) throws -> Void,
                             onRejection: (Rejection) throws -> Void) throws -> FileReport {
         let raw = try FileByteSource(path: path)
-        return try read(source: raw, name: path, compressedSize: { raw.bytesRead },
+        return try read(source: raw, name: path, compressedSize: { raw.bytesRead }, columns: columns,
                         onPayment: onPayment, onRejection: onRejection)
     }
 
     /// Reads any byte source (tests feed memory sources split in arbitrary chunks).
     public static func read(source raw: ByteSource, name: String, compressedSize: () -> UInt64 = { 0 },
-                            chunkSize: Int = 1 << 20,
+                            chunkSize: Int = 1 << 20, columns: Set<PaymentColumn>? = nil,
                             onPayment: (Payment) throws -> Void,
                             onRejection: (Rejection) throws -> Void) throws -> FileReport {
         var report = FileReport(path: name)
@@ -67,7 +68,7 @@ public enum PaymentFileReader {
         func handle(_ record: CSVRecord) throws {
             guard let active = decoder else {
                 let mapping = try HeaderMapping(header: record.strings, file: name)
-                decoder = PaymentDecoder(mapping: mapping, file: name)
+                decoder = PaymentDecoder(mapping: mapping, file: name, columns: columns)
                 report.profile = mapping.profile
                 report.headers = mapping.headers
                 report.fields = mapping.fields

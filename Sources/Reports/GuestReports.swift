@@ -1,6 +1,16 @@
 import Codecs
+import Foundation
 import GuestPipeCore
 import Grouping
+
+/// Errors of concurrent writers, kept per writer so the first in order is reported.
+final class ErrorSlots: @unchecked Sendable {
+    private let lock = NSLock()
+    private var errors: [Error?]
+    init(count: Int) { errors = Array(repeating: nil, count: count) }
+    func set(_ index: Int, _ error: Error) { lock.lock(); errors[index] = error; lock.unlock() }
+    var first: Error? { lock.lock(); defer { lock.unlock() }; return errors.compactMap { $0 }.first }
+}
 
 /// Everything the guest outputs are written from.
 public struct GuestReportInput {
@@ -33,12 +43,16 @@ public enum GuestReports {
     public static let stripeHeader = "id,Description,Email,Name,Created (UTC),Delinquent,Card ID,Card Name,Card Address Line1,Card Address Line2,Card Address City,Card Address State,Card Address Country,Card Address Zip,Card AVS Line1 Status,Card AVS Zip Status,Card Brand,Card CVC Status,Card Exp Month,Card Exp Year,Card Fingerprint,Card Funding,Card Issue Country,Card Last4,Card Tokenization Method,Plan,Status,Cancel At Period End,Account Balance,Currency,Total Spend,Payment Count,Average Order,Refunded Volume,Dispute Losses,Business Vat ID,Tax Location Recognized".split(separator: ",").map(String.init)
 
     /// Writes guests, guest_totals, guest_payments, guests_stripe, unmatched and incomplete.
+    /// The files are independent, so they are written concurrently.
     public static func write(_ input: GuestReportInput, to directory: String, compression: Compression) throws {
-        try writeGuests(input, directory, compression)
-        try writeTotals(input, directory, compression)
-        try writePayments(input, directory, compression)
-        try writeStripeLayout(input, directory, compression)
-        try writeUnmatchedAndIncomplete(input, directory, compression)
+        let writers: [(GuestReportInput, String, Compression) throws -> Void] = [
+            writePayments, writeStripeLayout, writeGuests, writeTotals, writeUnmatchedAndIncomplete,
+        ]
+        let errors = ErrorSlots(count: writers.count)
+        DispatchQueue.concurrentPerform(iterations: writers.count) { index in
+            do { try writers[index](input, directory, compression) } catch { errors.set(index, error) }
+        }
+        if let error = errors.first { throw error }
     }
 
     static func money(_ minor: Int64, _ currency: Currency?) -> String {

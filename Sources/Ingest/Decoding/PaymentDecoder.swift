@@ -14,10 +14,25 @@ public final class PaymentDecoder {
     public private(set) var redactedFields: UInt64 = 0
     private var rowHadInvalidUTF8 = false
 
-    public init(mapping: HeaderMapping, file: String) {
+    private let fields: PaymentFields
+    private let decodesMetadata: Bool
+
+    /// `columns` limits decoding to the columns a caller needs (the required ones are always
+    /// decoded); nil decodes everything. Skipped columns stay empty and are not marked present.
+    public init(mapping: HeaderMapping, file: String, columns: Set<PaymentColumn>? = nil) {
         self.mapping = mapping
         self.file = file
-        columnIndexes = mapping.indexes
+        var indexes = mapping.indexes
+        var fields = mapping.fields
+        if let columns {
+            for column in PaymentColumn.allCases where !columns.contains(column) && !ExportProfile.required.contains(column) {
+                indexes[column.rawValue] = -1
+                fields.remove(column.field)
+            }
+        }
+        columnIndexes = indexes
+        self.fields = fields
+        decodesMetadata = columns == nil
         minorUnits = mapping.profile.amountsInMinorUnits
     }
 
@@ -35,7 +50,7 @@ public final class PaymentDecoder {
         }
         rowHadInvalidUTF8 = false
         var payment = Payment(source: location)
-        payment.fields = mapping.fields
+        payment.fields = fields
         payment.id = text(record, .id)
         payment.paymentIntentID = text(record, .paymentIntentID)
         if payment.id.isEmpty && payment.paymentIntentID.isEmpty {
@@ -118,7 +133,7 @@ public final class PaymentDecoder {
         payment.disputeReason = text(record, .disputeReason)
         payment.riskLevel = text(record, .riskLevel)
         payment.riskScore = text(record, .riskScore)
-        for (key, index) in mapping.metadata {
+        for (key, index) in mapping.metadata where decodesMetadata {
             let raw = record[index]
             if !isBlank(raw) { payment.metadata.append((key, makeString(raw, trim: false))) }
         }
