@@ -13,6 +13,9 @@ let package = Package(
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
         .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
+        .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
+        .package(url: "https://github.com/LebJe/TOMLKit", from: "0.6.0"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.6.0"),
     ],
     targets: [
         // MARK: C libraries from Debian (system-library targets)
@@ -48,12 +51,17 @@ let package = Package(
         .target(name: "SampleData", dependencies: ["GuestPipeCore", "Codecs"]),
 
         // MARK: The pipeline: wires the stages, orders exports, publishes outputs atomically
-        .target(name: "Pipeline", dependencies: ["GuestPipeCore", "Codecs", "Ingest", "Grouping", "Reports", "CPlatform"]),
+        .target(name: "Pipeline", dependencies: [
+            "GuestPipeCore", "Codecs", "Ingest", "Grouping", "Reports", "CPlatform",
+            .product(name: "GRDB", package: "GRDB.swift"), .product(name: "TOMLKit", package: "TOMLKit"),
+            .product(name: "Crypto", package: "swift-crypto"),
+        ]),
 
         // MARK: The thin command line
         .executableTarget(name: "guestpipe", dependencies: [
             "GuestPipeCore", "Codecs", "Ingest", "Grouping", "Reports", "Pipeline", "SampleData",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            .product(name: "Logging", package: "swift-log"),
         ]),
 
         // MARK: Test support and tests (one target per module, plus end-to-end)

@@ -15,6 +15,8 @@ BIN="$ROOT/.build/release/guestpipe"
 SEED=42
 PEER_VENV=/tmp/duckdb-peer
 DUCKDB_PIN=2.0.1
+# shellcheck source=lib.sh
+source "$SCRIPT_DIR/lib.sh"
 
 usage() {
     cat <<EOF
@@ -43,12 +45,6 @@ it is missing.
 EOF
 }
 
-die() { printf '%s: error: %s\n' "$PROG" "$*" >&2; exit 1; }
-note() { printf '%s: %s\n' "$PROG" "$*" >&2; }
-
-need_value() { [[ $# -ge 2 && -n $2 ]] || die "$1 needs a value (see --help)"; }
-positive_int() { [[ $2 =~ ^[1-9][0-9]*$ ]] || die "$1 must be a positive integer, got '$2'"; }
-
 ROWS=1000000
 DAYS=7
 DIR=
@@ -74,71 +70,19 @@ positive_int --days "$DAYS"
 positive_int --pairs "$PAIRS"
 [[ -n $DIR ]] || DIR="/tmp/guestpipe-bench-$ROWS"
 
-for tool in zstd wc python3; do
-    command -v "$tool" >/dev/null 2>&1 || die "'$tool' is not installed (needed by the benchmark)"
-done
-[[ -x /usr/bin/time ]] || die "/usr/bin/time is missing (GNU time; apt-get install time)"
+require_tools zstd wc python3
 
 # --- guestpipe binary: use the release build; build it only when it is missing ------------
-if [[ ! -x $BIN ]]; then
-    command -v swift >/dev/null 2>&1 || die "$BIN is missing and 'swift' is not on PATH"
-    note "$BIN is missing; building it (swift build -c release in $ROOT)"
-    (cd "$ROOT" && swift build -c release) || die "swift build -c release failed"
-    [[ -x $BIN ]] || die "swift build succeeded but $BIN is still missing"
-fi
-BIN_STAMP=$(stat -c '%Y %s' "$BIN")
-GP_VERSION=$("$BIN" --version 2>/dev/null || echo '?')
+ensure_guestpipe
 
 # --- DuckDB peer (optional; throwaway venv outside the repo) ------------------------------
-SHARED_BENCH="$ROOT/../shared/bench"
-PEER_PY="$PEER_VENV/bin/python"
 DUCKDB_VERSION=
 if (( PEER )); then
-    [[ -f $SHARED_BENCH/run_duckdb.py ]] || die "peer script not found: $SHARED_BENCH/run_duckdb.py"
-    [[ -f $SHARED_BENCH/duckdb_card_job.sql ]] || die "peer SQL not found: $SHARED_BENCH/duckdb_card_job.sql"
-    SHARED_BENCH=$(cd "$SHARED_BENCH" && pwd)
-    if ! "$PEER_PY" -c 'import duckdb' >/dev/null 2>&1; then
-        note "setting up the DuckDB peer venv in $PEER_VENV (duckdb==$DUCKDB_PIN)"
-        if [[ ! -x $PEER_PY ]]; then
-            python3 -m venv "$PEER_VENV" || die "python3 -m venv $PEER_VENV failed"
-        fi
-        if ! "$PEER_VENV/bin/pip" install "duckdb==$DUCKDB_PIN" >&2; then
-            note "duckdb==$DUCKDB_PIN is not available; installing the newest 2.x instead"
-            "$PEER_VENV/bin/pip" install 'duckdb>=2,<3' >&2 || die "could not install duckdb 2.x into $PEER_VENV"
-        fi
-    fi
-    DUCKDB_VERSION=$("$PEER_PY" -c 'import duckdb; print(duckdb.__version__)') \
-        || die "duckdb does not import in $PEER_VENV"
-    [[ $DUCKDB_VERSION == "$DUCKDB_PIN" ]] \
-        || note "warning: the peer runs duckdb $DUCKDB_VERSION, not $DUCKDB_PIN (the reference version)"
+    setup_peer
 fi
 
 # --- data: generate once -----------------------------------------------------------------
-MARK="$DIR/.reader-bench-sample"
-WANT="rows=$ROWS days=$DAYS seed=$SEED"
-shopt -s nullglob
-existing=("$DIR"/payments-*.csv.zst)
-if [[ -f $MARK ]]; then
-    HAVE=$(<"$MARK")
-    [[ $HAVE == "$WANT" ]] \
-        || die "$DIR holds a sample made with '$HAVE', not '$WANT'; remove it or pass another --dir"
-    note "reusing the sample in $DIR ($WANT)"
-elif (( ${#existing[@]} == 0 )); then
-    note "generating the sample: guestpipe sample --rows $ROWS --days $DAYS --seed $SEED --out $DIR"
-    "$BIN" sample --rows "$ROWS" --days "$DAYS" --seed "$SEED" --out "$DIR" >&2 \
-        || die "guestpipe sample failed"
-    printf '%s\n' "$WANT" > "$MARK"
-elif (( ${#existing[@]} == DAYS )); then
-    note "reusing the $DAYS export files already in $DIR (no marker; assuming they match $WANT)"
-else
-    die "$DIR has ${#existing[@]} payments-*.csv.zst files but --days is $DAYS; remove it or pass another --dir"
-fi
-existing=("$DIR"/payments-*.csv.zst)
-FILES=("$DIR"/*.csv.zst)
-shopt -u nullglob
-(( ${#FILES[@]} > 0 )) || die "no .csv.zst files in $DIR"
-(( ${#FILES[@]} == ${#existing[@]} )) \
-    || die "$DIR has .csv.zst files other than payments-*.csv.zst; the commands would not read the same files"
+ensure_sample "$DIR" "$ROWS" "$DAYS" --dir
 
 TMP=$(mktemp -d "${TMPDIR:-/tmp}/reader-bench.XXXXXX")
 trap 'rm -rf "$TMP"' EXIT
@@ -150,21 +94,6 @@ ZST_BYTES=$(cat "${FILES[@]}" | wc -c)
 # --- timed runs --------------------------------------------------------------------------
 RESULTS="$TMP/results.tsv"     # name, round, wall s, peak KB, rows ('-' if unknown)
 : > "$RESULTS"
-
-# timed NAME ROUND STDOUT_FILE COMMAND... ; sets WALL and RSS_KB
-timed() {
-    local name=$1 round=$2 out=$3 rc=0
-    shift 3
-    /usr/bin/time -f '%e %M' -o "$TMP/time" "$@" > "$out" 2> "$TMP/stderr" || rc=$?
-    if (( rc != 0 )); then
-        printf '%s: error: %s failed (exit %d) in round %d: %s\n' "$PROG" "$name" "$rc" "$round" "$*" >&2
-        tail -n 20 "$TMP/stderr" | sed 's/^/    /' >&2
-        exit 1
-    fi
-    read -r WALL RSS_KB < <(tail -n 1 "$TMP/time")
-    [[ $WALL =~ ^[0-9.]+$ && $RSS_KB =~ ^[0-9]+$ ]] \
-        || die "could not parse /usr/bin/time output for $name: $(tail -n 1 "$TMP/time")"
-}
 
 ROWS_READ=
 for (( r = 1; r <= PAIRS; r++ )); do
@@ -192,21 +121,13 @@ for (( r = 1; r <= PAIRS; r++ )); do
     fi
 done
 
-REBUILT=
-[[ $(stat -c '%Y %s' "$BIN" 2>/dev/null || echo gone) == "$BIN_STAMP" ]] \
-    || REBUILT="WARNING: $BIN changed during the run; the guestpipe figures may mix two builds"
+binary_rebuilt_warning
 
 # --- table -------------------------------------------------------------------------------
-CPU=$(grep -m 1 '^model name' /proc/cpuinfo 2>/dev/null | sed 's/^[^:]*:[[:space:]]*//' || true)
-MEM=$(awk '/^MemTotal:/ { printf "%.1f GB RAM", $2 / 1048576 }' /proc/meminfo 2>/dev/null || true)
-COMMIT=$(git -C "$ROOT" rev-parse --short HEAD 2>/dev/null || echo '?')
-if [[ $COMMIT != '?' && -n $(git -C "$ROOT" status --porcelain 2>/dev/null) ]]; then
-    COMMIT="$COMMIT + uncommitted changes"
-fi
+machine_info
 
 export RESULTS CSV_BYTES ZST_BYTES ROWS DAYS DIR PAIRS SEED ROWS_READ DUCKDB_VERSION REBUILT
-export NFILES=${#FILES[@]} NPROC=$(nproc) CPU="${CPU:-unknown}" MEM GP_VERSION COMMIT
-export DATE=$(date -u '+%Y-%m-%d %H:%M UTC') BINTIME=$(date -u -d "@${BIN_STAMP%% *}" '+%Y-%m-%d %H:%M UTC')
+export NFILES=${#FILES[@]} GP_VERSION
 python3 - <<'PY'
 import os
 from statistics import median

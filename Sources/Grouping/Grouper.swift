@@ -14,12 +14,15 @@ public struct GroupingSettings: Sendable, Equatable {
     public var normalization = NormalizationSettings()
     /// Keep `Mode = Test` rows (left out and counted by default).
     public var includeTest = false
+    /// Only payments created in this window (seconds, inclusive) count: `--since`/`--until`.
+    public var window: ClosedRange<Int64>?
 
     public init() {}
 }
 
 /// How each deduplicated payment was classified.
 public enum PaymentRole: Equatable, Sendable {
+    case outsideWindow
     case testLeftOut
     case incomplete
     case customer
@@ -112,6 +115,7 @@ public struct Grouper {
         var cache = NormalizationCache(poolSize: ledger.pool.count)
         var guestPayments: [Int] = []
         for (index, entry) in entries.enumerated() {
+            if let window = settings.window, !window.contains(entry.created) { roles[index] = .outsideWindow; continue }
             if entry.mode == .test && !settings.includeTest { roles[index] = .testLeftOut; continue }
             if entry.status == .incomplete { roles[index] = .incomplete; continue }
             if entry.hasCustomer { roles[index] = .customer; continue }

@@ -63,7 +63,9 @@ public struct LedgerEntry: Sendable {
     public var status: PaymentStatus = .incomplete
     public var mode: PaymentMode = .unknown
     public var hasCustomer = false
-    public var currency: Currency?
+    /// `Currency.index` (0: none). A plain number keeps the entry free of references, so
+    /// entries can be archived as raw bytes.
+    public var currencyIndex: UInt16 = 0
     public var created: Int64 = 0
     public var amount: Int64 = 0
     public var refunded: Int64 = 0
@@ -86,6 +88,12 @@ public struct LedgerEntry: Sendable {
     public var file: UInt32 = 0
     public var line: UInt32 = 0
 
+    public init() {}
+
+    public var currency: Currency? {
+        get { Currency.at(index: currencyIndex) }
+        set { currencyIndex = newValue?.index ?? 0 }
+    }
 }
 
 /// The columns a ledger entry keeps: what readers must decode for grouping and reports.
@@ -105,6 +113,15 @@ public final class PaymentBatch {
     public var report: FileReport
 
     public init(path: String) { report = FileReport(path: path) }
+
+    /// Rebuilds a batch from archived parts (`strings[0]` is the empty string).
+    public init(report: FileReport, entries: [LedgerEntry], keys: [UInt8], strings: [String], rejections: [Rejection]) {
+        self.report = report
+        self.entries = entries
+        self.keys = keys
+        self.rejections = rejections
+        for string in strings.dropFirst() { _ = pool.intern(string) }
+    }
 
     /// Adds a decoded payment (called in file order).
     public func add(_ payment: Payment) {
@@ -196,7 +213,7 @@ public final class PaymentLedger {
         func has(_ columns: PaymentColumn...) -> Bool { columns.contains { carried.contains($0.field) } }
         entry.created = later.created
         entry.amount = later.amount
-        entry.currency = later.currency
+        entry.currencyIndex = later.currencyIndex
         entry.status = later.status
         entry.rawStatus = later.rawStatus
         entry.hasCustomer = later.hasCustomer

@@ -48,6 +48,19 @@ public struct Currency: Hashable, Comparable, Sendable, CustomStringConvertible 
 
     public var description: String { code }
 
+    /// Every known currency in code order; `index` points into it (1-based, 0 = none), so a
+    /// currency fits in two bytes of a compact record.
+    public static let all: [Currency] = known.sorted().compactMap { Currency(code: $0) }
+    private static let indexes: [String: UInt16] = Dictionary(uniqueKeysWithValues: all.enumerated().map { ($1.code, UInt16($0 + 1)) })
+
+    /// 1-based position in `Currency.all`.
+    public var index: UInt16 { Currency.indexes[code] ?? 0 }
+
+    /// The currency at a 1-based `index`; nil for 0 or out of range.
+    public static func at(index: UInt16) -> Currency? {
+        index == 0 || Int(index) > all.count ? nil : all[Int(index) - 1]
+    }
+
     public static func < (lhs: Currency, rhs: Currency) -> Bool { lhs.code < rhs.code }
 }
 

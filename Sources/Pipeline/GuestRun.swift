@@ -5,18 +5,42 @@ import Grouping
 import Ingest
 import Reports
 
-/// Settings of `guestpipe run`.
+/// Settings of `guestpipe run` and `guestpipe report` (from flags and the pipeline file).
 public struct RunSettings {
     public var inputs: [String] = []
     public var outputDirectory = "out"
     public var grouping = GroupingSettings()
     public var compression: Compression = .none
-    /// Rejected rows above this share of all rows fail the run (exit 65); nothing is published.
+    /// Rejected rows above this share of the rows read fail the run (exit 65); nothing is published.
     public var maxRejectRate = 0.01
     public var idKeyFile: String?
     public var jobs = 2
+    /// With a state folder the run is incremental; without one it is ad hoc and keeps nothing.
+    public var stateDirectory: String?
+    /// Recompute the state from all inputs.
+    public var rebuild = false
+    /// With `rebuild`: drop what missing exports contributed instead of refusing.
+    public var forgetMissing = false
+    /// A nightly run that finds no new or changed export succeeds anyway (else exit 66).
+    public var allowNoNew = false
+    /// Seconds to wait for another run's lock (else exit 75 at once).
+    public var lockWait: Double = 0
+    /// Write reports from state only (`guestpipe report`): no exports read, state unchanged.
+    public var reportOnly = false
+    /// The pipeline file, for the manifest.
+    public var pipelineFile: PipelineFile?
 
     public init() {}
+
+    /// A window run (`--since`/`--until`) reports on a slice and never changes the state.
+    var isWindow: Bool { grouping.window != nil }
+
+    /// What must stay the same between runs on one state (else exit 78 until --rebuild).
+    var groupingFingerprint: String {
+        let n = grouping.normalization
+        let text = "policy=\(grouping.policy.rawValue)|region=\(n.phoneRegion)|provider=\(n.emailProviderRules)|placeholders=\(n.placeholders.map { $0.lowercased() }.sorted().joined(separator: "\u{1}"))|test=\(grouping.includeTest)"
+        return String(Hashing.sha256Hex(Array(text.utf8)).prefix(16))
+    }
 }
 
 /// What a run did, for the person at the terminal and for `summary.json`.
@@ -34,23 +58,100 @@ public struct RunOutcome {
     public var idKey: IDKey
     public var warnings: [String]
     public var noGuestsReason: String?
+    public var newFiles = 0
+    public var changedFiles = 0
+    public var missingFiles = 0
+    public var idChanges = 0
 }
 
-/// `guestpipe run`: read every export, keep one copy of each payment, group guests, write the
-/// guest reports, publish them as one set.
+/// `guestpipe run`: read the exports (only new or changed ones when a state exists), keep one
+/// copy of each payment, group guests, write the reports, publish them as one set, then commit
+/// the state. A run killed at any point leaves the previous outputs and state; the next run
+/// produces what an uninterrupted one would have.
 public enum GuestRun {
     public static func execute(_ settings: RunSettings, progress: @escaping (String) -> Void = { _ in }) throws -> RunOutcome {
         let started = Date()
-        let files = try InputFiles.expand(settings.inputs)
-        let key = try IDKey.load(file: settings.idKeyFile)
-        let built = try LedgerBuilder.build(files: files, jobs: settings.jobs, progress: progress)
-        let rows = built.reports.reduce(0) { $0 + $1.rows }
-        let rejects = built.rejections.count
-        if rows > 0, Double(rejects) / Double(rows) > settings.maxRejectRate {
+        var timings: [(String, Double)] = []
+        var mark = started
+        func lap(_ name: String) {
+            let now = Date()
+            timings.append((name, now.timeIntervalSince(mark)))
+            mark = now
+        }
+
+        var lock: StateLock?
+        var store: StateStore?
+        var key: IDKey
+        var inputs: [InputStatus] = []
+        var sources: [LedgerBuilder.Source] = []
+        var warnings: [String] = []
+        var commitMeta: [String: String] = [:]
+
+        if let directory = settings.stateDirectory {
+            try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
+            lock = try StateLock(directory: directory, wait: settings.lockWait)
+            let state = try StateStore(directory: directory)
+            store = state
+            key = try IDKey.load(file: settings.idKeyFile, stateDirectory: directory)
+            if let recorded = try state.meta("key_fingerprint"), recorded != key.fingerprint {
+                throw GuestPipeError(.configuration, "this state was built with another guest-id key (fingerprint \(recorded), this key \(key.fingerprint))",
+                                     fix: "use the state's key file (\(directory)/id-key unless the pipeline names one); a new key means new ids and a new state")
+            }
+            if !settings.rebuild, !settings.isWindow, !settings.reportOnly,
+               let recorded = try state.meta("grouping_fingerprint"), recorded != settings.groupingFingerprint {
+                throw GuestPipeError(.configuration, "the grouping settings differ from the ones this state was built with",
+                                     fix: "go back to the old settings, or run once with --rebuild to regroup everything")
+            }
+            commitMeta = ["key_fingerprint": key.fingerprint, "grouping_fingerprint": settings.groupingFingerprint]
+            let stored = try state.files()
+            let files = settings.reportOnly ? [] : try InputFiles.expand(settings.inputs)
+            inputs = try InputStatus.classify(files: files, stored: stored, rebuild: settings.rebuild, reportOnly: settings.reportOnly)
+            let missing = inputs.filter { $0.status == .missing }
+            if settings.rebuild, !missing.isEmpty, !settings.forgetMissing {
+                throw GuestPipeError(.noInput, "--rebuild needs every export the state holds; \(missing.count) are missing (first: \(missing[0].path))",
+                                     fix: "restore them, or add --forget-missing to drop what they contributed")
+            }
+            for input in missing where !settings.forgetMissing {
+                warnings.append("\(input.path): export missing; its payments are kept from the state")
+            }
+            let fresh = inputs.filter { $0.status == .new || $0.status == .changed }
+            if fresh.isEmpty, !settings.allowNoNew, !settings.reportOnly, !settings.isWindow, !settings.rebuild {
+                throw GuestPipeError(.noInput, "no new or changed export since the last run (\(inputs.count) known)",
+                                     fix: "nothing to do; pass --allow-no-new to rewrite the reports anyway")
+            }
+            for input in inputs {
+                switch input.status {
+                case .new, .changed: sources.append(.export(input.path))
+                case .unchanged, .missing:
+                    if input.status == .missing && settings.forgetMissing { continue }
+                    let storedFile = input.stored!
+                    sources.append(.archived(path: input.path, day: storedFile.exportDay) {
+                        try BatchArchive.decode(try state.archive(of: storedFile.path), report: storedFile.report)
+                    })
+                }
+            }
+        } else {
+            key = try IDKey.load(file: settings.idKeyFile)
+            let files = try InputFiles.expand(settings.inputs)
+            inputs = files.map { InputStatus(path: $0, status: .new, stored: nil, size: nil, modified: nil, hash: nil) }
+            sources = files.map { .export($0) }
+        }
+        _ = lock
+
+        let built = try LedgerBuilder.build(sources: sources, jobs: settings.jobs, keepBatches: store != nil, progress: progress)
+        lap("read")
+        let freshRows = built.freshBatches.isEmpty && store != nil ? 0 : built.reports.filter { report in
+            store == nil || built.freshBatches[report.path] != nil
+        }.reduce(UInt64(0)) { $0 + $1.rows }
+        let freshRejects = store == nil ? built.rejections.count
+            : built.freshBatches.values.reduce(0) { $0 + $1.rejections.count }
+        if freshRows > 0, Double(freshRejects) / Double(freshRows) > settings.maxRejectRate {
             throw GuestPipeError(.tooManyRejects,
-                                 "\(rejects) of \(rows) rows were rejected (\(String(format: "%.2f", Double(rejects) * 100 / Double(rows)))%, more than --max-reject-rate \(settings.maxRejectRate * 100)%); nothing was published",
+                                 "\(freshRejects) of \(freshRows) rows were rejected (\(String(format: "%.2f", Double(freshRejects) * 100 / Double(freshRows)))%, more than --max-reject-rate \(settings.maxRejectRate * 100)%); nothing was published",
                                  fix: "see why with: guestpipe read --rejects FILE…; fix the export or raise --max-reject-rate")
         }
+        CrashPoint.check("after-read")
+
         progress("grouping \(built.ledger.entries.count) payments")
         let grouping = Grouper(settings: settings.grouping).group(built.ledger)
         let generator = GuestIDGenerator(keyBytes: key.bytes)
@@ -58,17 +159,41 @@ public enum GuestRun {
             GuestSummary(id: generator.id(forAnchor: group.anchor.text), group: group, ledger: built.ledger, identifiers: grouping.identifiers)
         }
         guests.sort { $0.id < $1.id }
+        lap("group")
+
+        // Guest ids that changed since the last run: the old id's first payment now belongs to another guest.
+        var previousChanges: [(old: String, new: String, run: Int64, changedAt: String)] = []
+        var newChanges: [(old: String, new: String)] = []
+        if let store {
+            previousChanges = try store.idChanges()
+            let registry = try store.registry()
+            let current = Set(guests.map(\.id))
+            var guestOfPayment: [String: String] = [:]
+            for guest in guests { for index in guest.payments { guestOfPayment[built.ledger.key(index)] = guest.id } }
+            for (old, firstPayment) in registry.sorted(by: { $0.key < $1.key }) where !current.contains(old) {
+                if let successor = guestOfPayment[firstPayment] { newChanges.append((old, successor)) }
+            }
+        }
 
         progress("writing reports")
-        let publisher = try Publisher(target: settings.outputDirectory)
+        let output = settings.outputDirectory
+        let publisher = try Publisher(target: output)
         let input = GuestReportInput(ledger: built.ledger, grouping: grouping, guests: guests,
                                      policy: settings.grouping.policy, files: built.files)
         try GuestReports.write(input, to: publisher.staging, compression: settings.compression)
         let rejectsFile = try CSVReportFile(directory: publisher.staging, name: "rejects", header: RejectsCSV.header, compression: settings.compression)
         for rejection in built.rejections { try rejectsFile.write(RejectsCSV.row(rejection)) }
         try rejectsFile.close()
-
-        var warnings: [String] = []
+        if store != nil {
+            let runNumber = (try store?.lastRunID() ?? 0) + 1
+            let changes = try CSVReportFile(directory: publisher.staging, name: "id_changes",
+                                            header: ["old_guest_id", "new_guest_id", "run", "changed_at"], compression: settings.compression)
+            let now = UTCTime.formatISO(Int64(Date().timeIntervalSince1970))
+            var all = previousChanges.map { ($0.old, $0.new, String($0.run), $0.changedAt) }
+            all += newChanges.map { ($0.old, $0.new, String(runNumber), now) }
+            for change in all.sorted(by: { $0.0 < $1.0 }) { try changes.write([change.0, change.1, change.2, change.3]) }
+            try changes.close()
+        }
         for report in built.reports {
             warnings += report.warnings.map { "\(report.path): \($0)" }
             if report.rowsWithInvalidUTF8 > 0 {
@@ -80,13 +205,57 @@ public enum GuestRun {
         let summaryFile = try OutputFile(path: publisher.staging + "/summary.json")
         try summaryFile.write(summary.json())
         try summaryFile.close()
+        lap("write")
+        let manifest = RunManifest(settings: settings, inputs: inputs, built: built, summary: summary, guests: guests.count,
+                                   idChanges: newChanges.count, started: started, timings: timings)
+        try manifest.write(into: publisher.staging)
+        CrashPoint.check("before-publish")
         try publisher.publish()
+        CrashPoint.check("after-publish")
 
-        return RunOutcome(outputDirectory: publisher.target, files: built.files.count, rows: rows,
+        // The state is committed only after the outputs are published.
+        if let store, !settings.isWindow, !settings.reportOnly {
+            var commit = StateStore.Commit(run: (UTCTime.formatISO(Int64(started.timeIntervalSince1970)),
+                                                 UTCTime.formatISO(Int64(Date().timeIntervalSince1970)),
+                                                 settings.rebuild ? "rebuild" : "run",
+                                                 inputs.filter { $0.status == .new }.count, inputs.filter { $0.status == .changed }.count,
+                                                 inputs.filter { $0.status == .missing }.count, built.ledger.entries.count, guests.count, output))
+            commit.replaceAll = settings.rebuild
+            commit.meta = commitMeta
+            for input in inputs {
+                if input.status == .missing && settings.forgetMissing { commit.removals.append(input.path) }
+                guard input.status == .new || input.status == .changed || (settings.rebuild && input.status != .missing),
+                      let batch = built.freshBatches[input.path] else { continue }
+                let report = batch.report
+                let file = StoredFile(path: input.path, size: input.size ?? 0, modified: input.modified ?? 0, contentHash: input.hash ?? "",
+                                      exportDay: ExportOrder.nameDay(input.path) ?? Int((report.lastCreated ?? 0) / 86_400),
+                                      rows: Int64(report.rows), payments: Int64(report.payments), rejects: Int64(report.rejects),
+                                      layout: report.profile?.rawValue ?? "", compression: report.compression.rawValue,
+                                      firstCreated: report.firstCreated, lastCreated: report.lastCreated,
+                                      csvBytes: Int64(report.uncompressedBytes), ingestedAt: UTCTime.formatISO(Int64(Date().timeIntervalSince1970)))
+                commit.upserts.append((file, try BatchArchive.encode(batch)))
+            }
+            commit.guests = guests.map { ($0.id, $0.anchor.kind.rawValue, built.ledger.key($0.payments[0])) }
+            commit.idChanges = newChanges
+            CrashPoint.check("before-commit")
+            try store.commit(commit)
+        }
+
+        return RunOutcome(outputDirectory: publisher.target, files: built.files.count, rows: built.reports.reduce(0) { $0 + $1.rows },
                           csvBytes: built.reports.reduce(0) { $0 + $1.uncompressedBytes },
-                          payments: built.ledger.entries.count, rejects: rejects, guests: guests.count,
+                          payments: built.ledger.entries.count, rejects: built.rejections.count, guests: guests.count,
                           guestPayments: summary.guestPayments, unmatched: summary.unmatched,
                           seconds: Date().timeIntervalSince(started), idKey: key, warnings: warnings,
-                          noGuestsReason: summary.noGuestsReason)
+                          noGuestsReason: summary.noGuestsReason,
+                          newFiles: inputs.filter { $0.status == .new }.count, changedFiles: inputs.filter { $0.status == .changed }.count,
+                          missingFiles: inputs.filter { $0.status == .missing }.count, idChanges: newChanges.count)
+    }
+}
+
+/// Test hook: `GUESTPIPE_TEST_CRASH_AT=<point>` kills the process with SIGKILL at that point,
+/// so tests can prove a killed run leaves outputs and state intact.
+enum CrashPoint {
+    static func check(_ point: String) {
+        if ProcessInfo.processInfo.environment["GUESTPIPE_TEST_CRASH_AT"] == point { kill(getpid(), SIGKILL) }
     }
 }

@@ -5,7 +5,7 @@ import Grouping
 /// The secret behind guest ids. Never built in: from `--id-key-file`, the environment
 /// (`GUESTPIPE_ID_KEY`), or for ad-hoc runs a per-user key file created on first use.
 public struct IDKey {
-    public enum Source: String { case file, environment, userConfig = "user-config" }
+    public enum Source: String { case file, environment, userConfig = "user-config", state }
 
     public let bytes: [UInt8]
     public let source: Source
@@ -19,7 +19,9 @@ public struct IDKey {
     public static let environmentVariable = "GUESTPIPE_ID_KEY"
 
     /// Loads the key the way guests.md orders the sources.
-    public static func load(file: String?, environment: [String: String] = ProcessInfo.processInfo.environment) throws -> IDKey {
+    /// With `stateDirectory` (a stateful run) the fallback is `STATE/id-key`, created on first use.
+    public static func load(file: String?, stateDirectory: String? = nil,
+                            environment: [String: String] = ProcessInfo.processInfo.environment) throws -> IDKey {
         if let file {
             return IDKey(bytes: try read(file), source: .file, path: file, created: false)
         }
@@ -30,6 +32,14 @@ public struct IDKey {
                                      fix: "use a long random value, e.g. the output of: head -c 32 /dev/urandom | xxd -p -c 64")
             }
             return IDKey(bytes: bytes, source: .environment, path: nil, created: false)
+        }
+        if let stateDirectory {
+            let path = stateDirectory + "/id-key"
+            if FileManager.default.fileExists(atPath: path) {
+                return IDKey(bytes: try read(path), source: .state, path: path, created: false)
+            }
+            try createKeyFile(at: path, directory: stateDirectory)
+            return IDKey(bytes: try read(path), source: .state, path: path, created: true)
         }
         let home = environment["HOME"] ?? NSHomeDirectory()
         let configDirectory = (environment["XDG_CONFIG_HOME"].map { $0.isEmpty ? nil : $0 } ?? nil) ?? (home + "/.config")

@@ -13,46 +13,95 @@ public enum LedgerBuilder {
         public let files: [String]
         public let reports: [FileReport]
         public let rejections: [Rejection]
+        /// The batches read from exports in this run (to archive in state), by path.
+        public let freshBatches: [String: PaymentBatch]
     }
 
-    public static func build(files inputs: [String], jobs: Int, progress: @escaping (String) -> Void) throws -> Built {
-        // Files whose name carries a date are ordered before reading; the rest need their
-        // latest payment date, so they are read first and held.
-        let dated = inputs.compactMap { path in ExportOrder.nameDay(path).map { (path: path, day: $0) } }
-        let undated = inputs.filter { ExportOrder.nameDay($0) == nil }
-        var held: [(path: String, day: Int, batch: PaymentBatch)] = []
+    /// Where a file's payments come from: the export itself, or a state archive of it.
+    public enum Source {
+        case export(String)
+        case archived(path: String, day: Int, load: () throws -> PaymentBatch)
+
+        var path: String {
+            switch self {
+            case .export(let path): return path
+            case .archived(let path, _, _): return path
+            }
+        }
+    }
+
+    public static func build(files inputs: [String], jobs: Int, keepBatches: Bool = false,
+                             progress: @escaping (String) -> Void) throws -> Built {
+        try build(sources: inputs.map { .export($0) }, jobs: jobs, keepBatches: keepBatches, progress: progress)
+    }
+
+    public static func build(sources: [Source], jobs: Int, keepBatches: Bool = false,
+                             progress: @escaping (String) -> Void) throws -> Built {
+        // Exports whose name carries a date, and archives, are ordered before reading; undated
+        // exports need their latest payment date, so they are read first and held.
+        var known: [(path: String, day: Int)] = []
+        var archived: [String: () throws -> PaymentBatch] = [:]
+        var undated: [String] = []
+        for source in sources {
+            switch source {
+            case .export(let path):
+                if let day = ExportOrder.nameDay(path) { known.append((path, day)) } else { undated.append(path) }
+            case .archived(let path, let day, let load):
+                known.append((path, day))
+                archived[path] = load
+            }
+        }
+        var held: [String: PaymentBatch] = [:]
         if !undated.isEmpty {
             let batches = try readAll(undated, jobs: jobs, window: undated.count, progress: progress) { _, _ in }
             for batch in batches {
-                let day = Int((batch.report.lastCreated ?? 0) / 86_400) - ((batch.report.lastCreated ?? 0) < 0 ? 1 : 0)
-                held.append((batch.report.path, day, batch))
+                let last = batch.report.lastCreated ?? 0
+                known.append((batch.report.path, Int((last - (last < 0 ? 86_399 : 0)) / 86_400)))
+                held[batch.report.path] = batch
             }
         }
-        let order = ExportOrder.sorted(dated + held.map { ($0.path, $0.day) })
-        let heldByPath = Dictionary(uniqueKeysWithValues: held.map { ($0.path, $0.batch) })
+        let order = ExportOrder.sorted(known)
         let ledger = PaymentLedger()
         var reports: [FileReport] = []
         var rejections: [Rejection] = []
+        var fresh: [String: PaymentBatch] = [:]
         var position = 0
-        func mergeHeld() {
-            while position < order.count, let batch = heldByPath[order[position]] {
-                merge(batch)
-            }
-        }
-        func merge(_ batch: PaymentBatch) {
+        func merge(_ batch: PaymentBatch, isFresh: Bool) {
             ledger.merge(batch, fileIndex: UInt32(position))
             reports.append(batch.report)
             rejections += batch.rejections
+            if isFresh && keepBatches { fresh[batch.report.path] = batch }
             position += 1
         }
-        mergeHeld()
-        let toRead = order.filter { heldByPath[$0] == nil }
-        _ = try readAll(toRead, jobs: jobs, window: jobs + 1, progress: progress) { _, batch in
-            merge(batch)
-            mergeHeld()
+        func mergeReady() throws {
+            while position < order.count {
+                let path = order[position]
+                if let batch = held.removeValue(forKey: path) {
+                    merge(batch, isFresh: true)
+                } else if let load = archived[path] {
+                    progress("loading \((path as NSString).lastPathComponent) from state")
+                    merge(try load(), isFresh: false)
+                } else {
+                    return
+                }
+            }
         }
-        mergeHeld()
-        return Built(ledger: ledger, files: order, reports: reports, rejections: rejections)
+        try mergeReady()
+        let toRead = order.filter { held[$0] == nil && archived[$0] == nil }
+        var failure: Error?
+        _ = try readAll(toRead, jobs: jobs, window: jobs + 1, progress: progress) { _, batch in
+            guard failure == nil else { return }
+            do {
+                try mergeReady()
+                merge(batch, isFresh: true)
+                try mergeReady()
+            } catch {
+                failure = error
+            }
+        }
+        if let failure { throw failure }
+        try mergeReady()
+        return Built(ledger: ledger, files: order, reports: reports, rejections: rejections, freshBatches: fresh)
     }
 
     /// Reads `paths` on `jobs` threads; `consume` runs on the calling thread in path order.

@@ -17,7 +17,13 @@ public final class Publisher {
         let url = URL(fileURLWithPath: target).standardizedFileURL
         self.target = url.path
         let parent = url.deletingLastPathComponent().path
-        try FileManager.default.createDirectory(atPath: parent, withIntermediateDirectories: true, attributes: nil)
+        do {
+            try FileManager.default.createDirectory(atPath: parent, withIntermediateDirectories: true, attributes: nil)
+        } catch {
+            throw GuestPipeError(.io, "cannot create the folder for the outputs", fix: "check that \(parent) can be a folder and is writable",
+                                 at: SourceLocation(file: self.target))
+        }
+        Publisher.removeAbandonedStaging(parent: parent, name: url.lastPathComponent)
         var isDirectory: ObjCBool = false
         if FileManager.default.fileExists(atPath: self.target, isDirectory: &isDirectory) {
             let contents = (try? FileManager.default.contentsOfDirectory(atPath: self.target)) ?? []
@@ -39,6 +45,18 @@ public final class Publisher {
 
     deinit {
         if !published { try? FileManager.default.removeItem(atPath: staging) }
+    }
+
+    /// A run killed while staging leaves its staging folder behind; the next run removes those
+    /// whose process is gone.
+    static func removeAbandonedStaging(parent: String, name: String) {
+        let prefix = "." + name + ".staging-"
+        for entry in (try? FileManager.default.contentsOfDirectory(atPath: parent)) ?? [] where entry.hasPrefix(prefix) {
+            guard let pid = Int32(entry.dropFirst(prefix.count).prefix { $0 != "-" }) else { continue }
+            if kill(pid, 0) != 0 && errno == ESRCH {
+                try? FileManager.default.removeItem(atPath: parent + "/" + entry)
+            }
+        }
     }
 
     /// Swaps the staging folder in; the previous outputs are removed afterwards.

@@ -16,6 +16,7 @@ struct RunSummary {
         var counts: [String: Int] = ["test_mode_left_out": 0, "incomplete": 0, "customer_payments": 0, "unmatched": 0, "guest_payments": 0]
         for role in grouping.roles {
             switch role {
+            case .outsideWindow: counts["outside_window", default: 0] += 1
             case .testLeftOut: counts["test_mode_left_out", default: 0] += 1
             case .incomplete: counts["incomplete", default: 0] += 1
             case .customer: counts["customer_payments", default: 0] += 1

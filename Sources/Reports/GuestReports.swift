@@ -157,16 +157,21 @@ public enum GuestReports {
             let reason = unmatchedReason(entry, ledger.pool)
             try unmatchedFile.write([ledger.key(index), UTCTime.format(entry.created), money(entry.amount, entry.currency),
                                      entry.currency?.code ?? "", entry.status.rawValue, reason,
-                                     input.files[Int(entry.file)], String(entry.line)])
+                                     baseName(input.files[Int(entry.file)]), String(entry.line)])
         }
         try unmatchedFile.close()
         let incompleteFile = try CSVReportFile(directory: directory, name: "incomplete", header: incompleteHeader, compression: compression)
         for index in incomplete {
             let entry = ledger.entries[index]
             try incompleteFile.write([ledger.key(index), UTCTime.format(entry.created), money(entry.amount, entry.currency),
-                                      entry.currency?.code ?? "", ledger.pool[entry.rawStatus], input.files[Int(entry.file)], String(entry.line)])
+                                      entry.currency?.code ?? "", ledger.pool[entry.rawStatus], baseName(input.files[Int(entry.file)]), String(entry.line)])
         }
         try incompleteFile.close()
+    }
+
+    /// The export's file name without its folder: outputs stay the same wherever the exports live.
+    static func baseName(_ path: String) -> String {
+        path.split(separator: "/").last.map(String.init) ?? path
     }
 
     /// Why a guest payment has no identifier: nothing at all, or only ignored values.

@@ -1,5 +1,7 @@
 import ArgumentParser
 import GuestPipeCore
+import Logging
+import Pipeline
 
 /// The command line: parsing arguments and printing; the work happens in the library modules.
 @main
@@ -16,18 +18,19 @@ struct GuestPipe: ParsableCommand {
           guestpipe read exports/day.csv.zst | head    decoded payments as NDJSON
           guestpipe read --rejects exports/*.csv.zst   the rows that could not be read, and why
           guestpipe sample --rows 5000 --out demo/     realistic synthetic exports
+          guestpipe run --input exports/ --out reports/  guest customers and reports
+          guestpipe run pipelines/nightly.toml         the same from a pipeline file (cron)
+          guestpipe guest ana@example.org --state st/  everything one guest paid
 
         Exit codes: 0 success, 64 usage, 65 bad data (missing column, corrupt or truncated \
-        input), 66 no input, 74 I/O error.
+        input, too many rejects), 66 no input or nothing new, 74 I/O error, 75 state locked by \
+        another run, 78 bad pipeline file, key or changed settings.
         """,
-        version: GuestPipeVersion.current,
-        subcommands: [Run.self, Inspect.self, Read.self, Sample.self]
+        version: ToolVersion.current,
+        subcommands: [Run.self, Report.self, Guest.self, Validate.self, Inspect.self, Read.self, Sample.self]
     )
 }
 
-enum GuestPipeVersion {
-    static let current = "0.1.0"
-}
 
 /// Runs a subcommand body, printing a library error for a person and exiting with its code.
 func runReportingErrors(_ body: () throws -> Void) throws {
@@ -36,5 +39,29 @@ func runReportingErrors(_ body: () throws -> Void) throws {
     } catch let error as GuestPipeError {
         Terminal.error(error.description)
         throw ExitCode(error.code.exitCode)
+    } catch let error as ExitCode {
+        throw error
+    } catch {
+        Terminal.error("\(error) — check the files and folders named in the command")
+        throw ExitCode(GuestPipeError.Code.io.exitCode)
+    }
+}
+
+/// The same, with a machine logger per the shared options; errors are logged too.
+func runReportingErrors(log options: SharedOptions, _ body: (Logger) throws -> Void) throws {
+    let logger = Logs.make(options)
+    do {
+        try body(logger)
+    } catch let error as GuestPipeError {
+        logger.error("\(error.message)", metadata: ["code": "\(error.code.rawValue)", "exit": "\(error.code.exitCode)",
+                                                    "where": "\(error.location?.description ?? "")"])
+        Terminal.error(error.description)
+        throw ExitCode(error.code.exitCode)
+    } catch let error as ExitCode {
+        throw error
+    } catch {
+        logger.error("\(error)")
+        Terminal.error("\(error) — check the files and folders named in the command")
+        throw ExitCode(GuestPipeError.Code.io.exitCode)
     }
 }

@@ -1,6 +1,9 @@
 import Foundation
 import GuestPipeTestSupport
 import XCTest
+#if canImport(Glibc)
+import Glibc
+#endif
 
 /// Runs the built `guestpipe` binary as a user would.
 struct Run {
@@ -172,7 +175,7 @@ final class CommandLineTests: XCTestCase {
         XCTAssertEqual(run.stdout, "", "no terminal: nothing printed")
         XCTAssertEqual(run.stderr, "")
         let names = try FileManager.default.contentsOfDirectory(atPath: out).sorted()
-        XCTAssertEqual(names, ["guest_payments.csv", "guest_totals.csv", "guests.csv", "guests_stripe.csv", "incomplete.csv",
+        XCTAssertEqual(names, ["guest_payments.csv", "guest_totals.csv", "guests.csv", "guests_stripe.csv", "incomplete.csv", "manifest.json",
                                "rejects.csv", "summary.json", "unmatched.csv"])
         let guests = try String(contentsOfFile: out + "/guests.csv", encoding: .utf8)
         XCTAssertTrue(guests.hasPrefix("guest_id,policy,anchor_type,"))
@@ -193,5 +196,141 @@ final class CommandLineTests: XCTestCase {
         let shortKey = try guestpipe(["run", "--input", directory.path, "--out", directory.appendingPathComponent("o").path], environment: ["GUESTPIPE_ID_KEY": "short"])
         XCTAssertEqual(shortKey.status, 78, shortKey.stderr)
         XCTAssertEqual(try guestpipe(["run", "--input", directory.path, "--out", directory.appendingPathComponent("o").path, "--policy", "linked"], environment: key).status, 64)
+    }
+}
+
+/// Cron-grade behaviour of stateful runs, on the real binary.
+final class CronTests: XCTestCase {
+    var directory: URL!
+    var days: [String] = []
+    let key = ["GUESTPIPE_ID_KEY": "cron-key-0123456789abcdef"]
+    let deterministic = ["guests.csv", "guest_totals.csv", "guest_payments.csv", "guests_stripe.csv", "unmatched.csv", "incomplete.csv", "id_changes.csv"]
+
+    override func setUpWithError() throws {
+        directory = try TestPaths.temporaryDirectory("cron")
+        let all = directory.appendingPathComponent("all").path
+        XCTAssertEqual(try guestpipe(["sample", "--rows", "3000", "--days", "3", "--seed", "9", "--out", all]).status, 0)
+        days = try TestPaths.files(in: URL(fileURLWithPath: all), suffix: ".csv.zst").map(\.path)
+    }
+
+    override func tearDownWithError() throws { try? FileManager.default.removeItem(at: directory) }
+
+    func path(_ name: String) -> String { directory.appendingPathComponent(name).path }
+
+    func drop(_ day: Int, into inbox: String) throws {
+        try FileManager.default.createDirectory(atPath: inbox, withIntermediateDirectories: true)
+        try FileManager.default.copyItem(atPath: days[day], toPath: inbox + "/" + (days[day] as NSString).lastPathComponent)
+    }
+
+    func outputs(_ folder: String) throws -> [String: Data] {
+        var result: [String: Data] = [:]
+        for name in deterministic { result[name] = try Data(contentsOf: URL(fileURLWithPath: folder + "/" + name)) }
+        return result
+    }
+
+    func nightly(_ inbox: String, _ state: String, _ out: String, _ extra: [String] = [], environment: [String: String] = [:]) throws -> Run {
+        try guestpipe(["run", "--input", inbox, "--state", state, "--out", out] + extra, environment: key.merging(environment) { $1 })
+    }
+
+    func testAKilledRunAtAnyPointRecoversToTheUninterruptedResult() throws {
+        // Reference: three nights, uninterrupted.
+        for day in 0..<3 {
+            try drop(day, into: path("ref-in"))
+            XCTAssertEqual(try nightly(path("ref-in"), path("ref-state"), path("ref-out")).status, 0)
+        }
+        let reference = try outputs(path("ref-out"))
+        for point in ["after-read", "before-publish", "after-publish", "before-commit"] {
+            let inbox = path("in-\(point)"), state = path("state-\(point)"), out = path("out-\(point)")
+            for day in 0..<2 {
+                try drop(day, into: inbox)
+                XCTAssertEqual(try nightly(inbox, state, out).status, 0)
+            }
+            let before = try outputs(out)
+            try drop(2, into: inbox)
+            let killed = try nightly(inbox, state, out, environment: ["GUESTPIPE_TEST_CRASH_AT": point])
+            XCTAssertEqual(killed.status, 9, "\(point): killed by SIGKILL")
+            let afterKill = try outputs(out)
+            if point == "after-read" || point == "before-publish" {
+                XCTAssertEqual(afterKill, before, "\(point): the previous outputs are intact")
+            } else {
+                XCTAssertEqual(afterKill, reference, "\(point): the new set was published whole")
+            }
+            let recovered = try nightly(inbox, state, out)
+            XCTAssertEqual(recovered.status, 0, "\(point): \(recovered.stderr)")
+            XCTAssertEqual(try outputs(out), reference, "\(point): recovered to the uninterrupted result")
+            let leftovers = try FileManager.default.contentsOfDirectory(atPath: directory.path).filter { $0.contains("staging") }
+            XCTAssertEqual(leftovers, [], "\(point): abandoned staging folders are cleaned up")
+        }
+    }
+
+    func testASecondRunOnTheSameStateExits75NamingTheHolder() throws {
+        try drop(0, into: path("in"))
+        let state = path("state")
+        try FileManager.default.createDirectory(atPath: state, withIntermediateDirectories: true)
+        let fd = open(state + "/lock", O_RDWR | O_CREAT, 0o600)
+        XCTAssertEqual(flock(fd, LOCK_EX | LOCK_NB), 0)
+        _ = "pid 4242 since 2026-11-27T03:15:00Z\n".withCString { write(fd, $0, strlen($0)) }
+        let locked = try nightly(path("in"), state, path("out"))
+        XCTAssertEqual(locked.status, 75)
+        XCTAssertTrue(locked.stderr.contains("pid 4242 since 2026-11-27T03:15:00Z"), locked.stderr)
+        DispatchQueue.global().asyncAfter(deadline: .now() + 0.5) { flock(fd, LOCK_UN); close(fd) }
+        let waited = try nightly(path("in"), state, path("out"), ["--wait", "10"])
+        XCTAssertEqual(waited.status, 0, waited.stderr)
+    }
+
+    func testEveryExitCodeInTheTable() throws {
+        try drop(0, into: path("in"))
+        XCTAssertEqual(try nightly(path("in"), path("s"), path("o")).status, 0)
+        XCTAssertEqual(try nightly(path("in"), path("s"), path("o")).status, 66, "nothing new")
+        XCTAssertEqual(try nightly(path("in"), path("s"), path("o"), ["--allow-no-new"]).status, 0)
+        XCTAssertEqual(try nightly(path("in"), path("s"), path("o"), ["--allow-no-new", "--policy", "dashboard"]).status, 78, "changed settings")
+        let bad = path("bad.toml")
+        try "version = 1\nwhat = 1\n".write(toFile: bad, atomically: true, encoding: .utf8)
+        XCTAssertEqual(try guestpipe(["run", bad, "--out", path("x")]).status, 78, "bad pipeline file")
+        let corrupt = path("corrupt")
+        try FileManager.default.createDirectory(atPath: corrupt, withIntermediateDirectories: true)
+        let bytes = try Data(contentsOf: URL(fileURLWithPath: days[1]))
+        try bytes.prefix(bytes.count / 2).write(to: URL(fileURLWithPath: corrupt + "/payments-2026-03-09.csv.zst"))
+        XCTAssertEqual(try nightly(corrupt, path("s2"), path("o2")).status, 65, "corrupt input")
+        try "x".write(toFile: path("afile"), atomically: true, encoding: .utf8)
+        XCTAssertEqual(try nightly(path("in"), path("s3"), path("afile") + "/out").status, 74, "output under a file")
+        XCTAssertEqual(try nightly(path("in"), path("s"), path("o"), ["--frobnicate"]).status, 64, "usage")
+        XCTAssertEqual(try nightly(path("nothing-here-*"), path("s4"), path("o4")).status, 66, "no input")
+    }
+
+    func testPipelineFileRunGuestLookUpAndJSONLogs() throws {
+        try drop(0, into: path("in"))
+        let pipeline = path("p.toml")
+        try "version = 1\ninputs = [\"in\"]\nstate = \"state\"\noutput = \"reports/{date}\"\n[grouping]\npolicy = \"card\"\n"
+            .write(toFile: pipeline, atomically: true, encoding: .utf8)
+        let logged = try guestpipe(["run", pipeline, "--log-format", "json"], environment: key)
+        XCTAssertEqual(logged.status, 0, logged.stderr)
+        XCTAssertEqual(logged.stdout, "")
+        let events = logged.stderr.split(separator: "\n").compactMap { try? JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any] }
+        XCTAssertEqual(events.map { $0["message"] as? String }, ["run started", "run finished"])
+        let reports = try FileManager.default.contentsOfDirectory(atPath: path("reports"))
+        XCTAssertEqual(reports.count, 1)
+        XCTAssertTrue(reports[0].hasPrefix("20"), "the {date} template")
+        let guests = try String(contentsOfFile: path("reports/\(reports[0])/guest_payments.csv"), encoding: .utf8)
+        let row = guests.split(separator: "\n")[1].split(separator: ",").map(String.init)
+        let lookup = try guestpipe(["guest", row[0], pipeline], environment: key)
+        XCTAssertEqual(lookup.status, 0, lookup.stderr)
+        XCTAssertTrue(lookup.stdout.hasPrefix(row[1]), lookup.stdout)
+        XCTAssertTrue(lookup.stdout.contains(row[0]))
+        XCTAssertEqual(try guestpipe(["guest", "nobody@nowhere.example.org", pipeline], environment: key).status, 1)
+        let manifest = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: path("reports/\(reports[0])/manifest.json")))) as? [String: Any]
+        XCTAssertEqual((manifest?["pipeline"] as? [String: Any])?["sha256"] as? String, try sha256(pipeline))
+        XCTAssertEqual((manifest?["outputs"] as? [[String: Any]])?.map { $0["name"] as? String }.count, 9, "every output but the manifest itself")
+    }
+
+    func sha256(_ path: String) throws -> String {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/sha256sum")
+        process.arguments = [path]
+        let pipe = Pipe()
+        process.standardOutput = pipe
+        try process.run()
+        process.waitUntilExit()
+        return String(String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self).prefix(64))
     }
 }

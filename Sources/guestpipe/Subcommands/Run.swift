@@ -3,7 +3,79 @@ import Codecs
 import Foundation
 import GuestPipeCore
 import Grouping
+import Logging
 import Pipeline
+
+/// Settings shared by `run`, `report` and `guest`: each overrides the pipeline file.
+struct SharedOptions: ParsableArguments {
+    @Argument(help: "A pipeline file (TOML) holding the settings; flags override it.")
+    var pipeline: String?
+
+    @Option(help: "State folder: runs become incremental (only new or changed exports are read).")
+    var state: String?
+
+    @Option(help: "Grouping policy: card (card, else email, else phone) or dashboard (most recent matching identifier).")
+    var policy: String?
+
+    @Option(help: "Region for phone numbers without a country code (ISO 3166, e.g. US, GB). Default US.")
+    var phoneRegion: String?
+
+    @Option(name: .customLong("placeholder"), help: "A value that identifies nobody (besides the built-in list); repeatable.")
+    var placeholders: [String] = []
+
+    @Flag(inversion: .prefixedNo, help: "Gmail rules for emails (dots and +tags ignored). Off by default: it merges people Stripe would not.")
+    var emailProviderRules: Bool?
+
+    @Flag(inversion: .prefixedNo, help: "Keep test-mode payments (left out and counted by default).")
+    var includeTest: Bool?
+
+    @Option(help: "File holding the guest-id key (else GUESTPIPE_ID_KEY, else STATE/id-key or ~/.config/guestpipe/id-key).")
+    var idKeyFile: String?
+
+    @Option(help: "Seconds to wait for another run holding the state's lock (default: exit 75 at once).")
+    var wait: Double = 0
+
+    @Option(help: "Machine logs: json (JSON lines) or text; off unless asked.")
+    var logFormat: String?
+
+    @Option(help: "Write machine logs to this file instead of standard error.")
+    var logFile: String?
+
+    func validate() throws {
+        if let policy, GroupingPolicy(rawValue: policy) == nil { throw ValidationError("--policy is card or dashboard") }
+        if let phoneRegion, phoneRegion.count != 2 { throw ValidationError("--phone-region takes a two-letter region such as US") }
+        if let logFormat, !["json", "text"].contains(logFormat) { throw ValidationError("--log-format is json or text") }
+    }
+
+    /// Defaults, then the pipeline file, then these flags.
+    func settings() throws -> (RunSettings, PipelineFile?) {
+        var settings = RunSettings()
+        let file = try pipeline.map(PipelineFile.load)
+        if let file {
+            settings.pipelineFile = file
+            settings.inputs = file.inputs
+            settings.stateDirectory = file.state
+            if let output = file.output { settings.outputDirectory = PipelineFile.expandOutput(output) }
+            if let compress = file.compress { settings.compression = compress == "zstd" ? .zstd : .none }
+            settings.idKeyFile = file.keyFile
+            if let rate = file.maxRejectRate { settings.maxRejectRate = rate }
+            if let policy = file.policy.flatMap(GroupingPolicy.init(rawValue:)) { settings.grouping.policy = policy }
+            if let region = file.phoneRegion { settings.grouping.normalization.phoneRegion = region.uppercased() }
+            if let rules = file.emailProviderRules { settings.grouping.normalization.emailProviderRules = rules }
+            if let placeholders = file.placeholders { settings.grouping.normalization.placeholders = placeholders }
+            if let includeTest = file.includeTest { settings.grouping.includeTest = includeTest }
+        }
+        if let state { settings.stateDirectory = state }
+        if let policy = policy.flatMap(GroupingPolicy.init(rawValue:)) { settings.grouping.policy = policy }
+        if let phoneRegion { settings.grouping.normalization.phoneRegion = phoneRegion.uppercased() }
+        if !placeholders.isEmpty { settings.grouping.normalization.placeholders += placeholders }
+        if let emailProviderRules { settings.grouping.normalization.emailProviderRules = emailProviderRules }
+        if let includeTest { settings.grouping.includeTest = includeTest }
+        if let idKeyFile { settings.idKeyFile = idKeyFile }
+        settings.lockWait = wait
+        return (settings, file)
+    }
+}
 
 struct Run: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -11,95 +83,121 @@ struct Run: ParsableCommand {
         discussion: """
         Reads every input, keeps one copy of each payment (the copy from the later export wins, \
         column by column), groups payments without a Customer ID into guests, and writes into \
-        --out: guests.csv, guest_totals.csv, guest_payments.csv, guests_stripe.csv (Stripe's \
-        Customers-export layout), unmatched.csv, incomplete.csv, rejects.csv and summary.json. \
-        The outputs appear together or not at all: they are staged and swapped in atomically.
+        the output folder: guests.csv, guest_totals.csv, guest_payments.csv, guests_stripe.csv \
+        (Stripe's Customers-export layout), unmatched.csv, incomplete.csv, rejects.csv, \
+        summary.json and manifest.json (plus id_changes.csv with a state). The outputs appear \
+        together or not at all: they are staged and swapped in atomically.
 
-        Guest ids are keyed hashes: the key comes from --id-key-file, the GUESTPIPE_ID_KEY \
-        environment variable, or a per-user key file created on first use \
-        (~/.config/guestpipe/id-key). Keep the key to keep the ids.
+        Without --state a run is ad hoc and keeps nothing. With --state (or a pipeline file \
+        naming one) only new or changed exports are read; the result equals a full rebuild. \
+        One run per state at a time (exit 75 while another holds it).
+
+        Guest ids are keyed hashes: the key comes from --id-key-file, GUESTPIPE_ID_KEY, the \
+        state's id-key file (created on first use), or for ad-hoc runs \
+        ~/.config/guestpipe/id-key. Keep the key to keep the ids.
 
         Examples:
           guestpipe run --input exports/ --out reports/
-          guestpipe run --input 'exports/payments-2026-*.csv.zst' --out reports/ --policy dashboard
+          guestpipe run pipelines/nightly.toml                  (cron: silent on success)
+          guestpipe run pipelines/reprocess.toml --rebuild
+          guestpipe run pipelines/nightly.toml --since 2026-01-01 --until 2026-03-31 --out q1/
 
         Exit codes: 0 success, 64 usage, 65 bad data (missing column, corrupt input, rejects \
-        above --max-reject-rate), 66 no input, 74 I/O error, 78 bad key or settings.
+        above --max-reject-rate), 66 no input or nothing new, 74 I/O error, 75 state locked, \
+        78 bad pipeline file, key or changed settings.
         """
     )
 
-    @Option(name: .customLong("input"), help: "An export file, a folder of exports, or a glob; repeatable.")
+    @OptionGroup var shared: SharedOptions
+
+    @Option(name: .customLong("input"), help: "An export file, a folder of exports, or a glob; repeatable (replaces the pipeline's inputs).")
     var inputs: [String] = []
 
-    @Option(help: "Output folder (replaced as a whole on success).")
-    var out: String
-
-    @Option(help: "Grouping policy: card (card, else email, else phone) or dashboard (most recent matching identifier).")
-    var policy: String = GroupingPolicy.card.rawValue
-
-    @Option(help: "Region for phone numbers without a country code (ISO 3166, e.g. US, GB).")
-    var phoneRegion = "US"
-
-    @Option(name: .customLong("placeholder"), help: "A value that identifies nobody (besides the built-in list); repeatable.")
-    var placeholders: [String] = []
-
-    @Flag(help: "Apply Gmail rules to emails (dots and +tags ignored). Off by default: it merges people Stripe would not.")
-    var emailProviderRules = false
-
-    @Flag(help: "Keep test-mode payments (left out and counted by default).")
-    var includeTest = false
+    @Option(help: "Output folder (replaced as a whole on success); {date} becomes today's date.")
+    var out: String?
 
     @Option(help: "Output compression: none or zstd (.csv.zst).")
-    var compress = "none"
+    var compress: String?
 
-    @Option(help: "Fail (exit 65, publish nothing) when more than this share of rows is rejected.")
-    var maxRejectRate = 0.01
-
-    @Option(help: "File holding the guest-id key.")
-    var idKeyFile: String?
+    @Option(help: "Fail (exit 65, publish nothing) when more than this share of rows is rejected. Default 0.01.")
+    var maxRejectRate: Double?
 
     @Option(help: "Files read at the same time.")
     var jobs = 2
 
+    @Flag(help: "Recompute the state from all inputs (needed after changing grouping settings).")
+    var rebuild = false
+
+    @Flag(help: "With --rebuild: drop what missing exports contributed instead of refusing.")
+    var forgetMissing = false
+
+    @Flag(help: "Succeed even when no export is new or changed (else exit 66).")
+    var allowNoNew = false
+
+    @Option(help: "Report only payments created on or after this date (YYYY-MM-DD, UTC); never changes the state.")
+    var since: String?
+
+    @Option(help: "Report only payments created on or before this date (YYYY-MM-DD, UTC); never changes the state.")
+    var until: String?
+
     func validate() throws {
-        guard !inputs.isEmpty else { throw ValidationError("name the exports with --input PATH (a file, a folder or a glob)") }
-        guard GroupingPolicy(rawValue: policy) != nil else { throw ValidationError("--policy is card or dashboard") }
-        guard compress == "none" || compress == "zstd" else { throw ValidationError("--compress is none or zstd") }
-        guard phoneRegion.count == 2 else { throw ValidationError("--phone-region takes a two-letter region such as US") }
-        guard (0...1).contains(maxRejectRate) else { throw ValidationError("--max-reject-rate is a share between 0 and 1, e.g. 0.01") }
+        if let compress, !["none", "zstd"].contains(compress) { throw ValidationError("--compress is none or zstd") }
+        if let maxRejectRate, !(0...1).contains(maxRejectRate) { throw ValidationError("--max-reject-rate is a share between 0 and 1, e.g. 0.01") }
+        for (name, value) in [("--since", since), ("--until", until)] {
+            if let value, UTCTime.parse(value) == nil { throw ValidationError("\(name) takes a date such as 2026-01-31") }
+        }
+        if forgetMissing && !rebuild { throw ValidationError("--forget-missing goes with --rebuild") }
     }
 
     func run() throws {
-        try runReportingErrors {
-            var settings = RunSettings()
-            settings.inputs = inputs
-            settings.outputDirectory = out
-            settings.grouping.policy = GroupingPolicy(rawValue: policy) ?? .card
-            settings.grouping.normalization.phoneRegion = phoneRegion.uppercased()
-            settings.grouping.normalization.placeholders = placeholders
-            settings.grouping.normalization.emailProviderRules = emailProviderRules
-            settings.grouping.includeTest = includeTest
-            settings.compression = compress == "zstd" ? .zstd : .none
-            settings.maxRejectRate = maxRejectRate
-            settings.idKeyFile = idKeyFile
+        try runReportingErrors(log: shared) { logger in
+            var (settings, file) = try shared.settings()
+            if !inputs.isEmpty { settings.inputs = inputs }
+            if let out { settings.outputDirectory = PipelineFile.expandOutput(out) }
+            if let compress { settings.compression = compress == "zstd" ? .zstd : .none }
+            if let maxRejectRate { settings.maxRejectRate = maxRejectRate }
             settings.jobs = jobs
+            settings.rebuild = rebuild
+            settings.forgetMissing = forgetMissing
+            settings.allowNoNew = allowNoNew
+            if since != nil || until != nil {
+                let from = since.flatMap(UTCTime.parse) ?? .min
+                let to = until.flatMap(UTCTime.parse).map { $0 + 86_399 } ?? .max
+                guard from <= to else { throw GuestPipeError(.usage, "--since is after --until") }
+                settings.grouping.window = from...to
+                guard out != nil else {
+                    throw GuestPipeError(.usage, "a --since/--until report needs its own --out folder", fix: "add --out DIR")
+                }
+            }
+            guard !settings.inputs.isEmpty else {
+                throw GuestPipeError(.usage, "no inputs", fix: "name the exports with --input PATH, or give a pipeline file listing them")
+            }
+            guard out != nil || file?.output != nil else {
+                throw GuestPipeError(.usage, "no output folder", fix: "add --out DIR, or set output in the pipeline file")
+            }
+            logger.info("run started", metadata: ["inputs": "\(settings.inputs.count)", "state": "\(settings.stateDirectory ?? "none")"])
             let outcome = try GuestRun.execute(settings) { Terminal.progress($0) }
             Terminal.clearProgress()
-            if outcome.idKey.created && Terminal.isInteractive {
-                Terminal.warning("created a new guest-id key at \(outcome.idKey.path ?? "?"); keep it to keep guest ids stable")
-            }
+            logger.info("run finished", metadata: ["guests": "\(outcome.guests)", "payments": "\(outcome.payments)",
+                                                   "rejects": "\(outcome.rejects)", "new_files": "\(outcome.newFiles)",
+                                                   "output": "\(outcome.outputDirectory)", "seconds": "\(String(format: "%.2f", outcome.seconds))"])
+            for warning in outcome.warnings { logger.warning("\(warning)") }
             if Terminal.isInteractive {
+                if outcome.idKey.created {
+                    Terminal.warning("created a new guest-id key at \(outcome.idKey.path ?? "?"); keep it to keep guest ids stable")
+                }
                 for warning in outcome.warnings { Terminal.warning(warning) }
-                Terminal.writeStdout(RunReport.text(outcome))
+                Terminal.writeStdout(RunReport.text(outcome, stateful: settings.stateDirectory != nil))
             }
         }
     }
 }
 
 enum RunReport {
-    static func text(_ o: RunOutcome) -> String {
+    static func text(_ o: RunOutcome, stateful: Bool) -> String {
         var text = String(format: "read %d files, %d rows (%@ of CSV) in %.2f s, %.0f MB/s\n", o.files, o.rows,
                           Human.bytes(o.csvBytes), o.seconds, Double(o.csvBytes) / 1e6 / max(o.seconds, 1e-9))
+        if stateful { text += "exports: \(o.newFiles) new, \(o.changedFiles) changed, \(o.missingFiles) missing; guest ids changed: \(o.idChanges)\n" }
         text += "\(o.payments) distinct payments, \(o.rejects) rejected rows\n"
         text += "\(o.guests) guests from \(o.guestPayments) guest payments; \(o.unmatched) unmatched\n"
         if let reason = o.noGuestsReason { text += "no guests: \(reason)\n" }

@@ -1,0 +1,46 @@
+import Foundation
+import GuestPipeCore
+
+/// Whether an input is new, changed, unchanged or missing against the state's ledger of files.
+public struct InputStatus {
+    public enum Status: String { case new, changed, unchanged, missing }
+
+    public var path: String
+    public var status: Status
+    public var stored: StoredFile?
+    public var size: Int64?
+    public var modified: Int64?
+    public var hash: String?
+
+    /// Same path, size and modification time: unchanged without reading; otherwise the content
+    /// hash decides. Files the state knows but the inputs lack are missing.
+    static func classify(files: [String], stored: [StoredFile], rebuild: Bool, reportOnly: Bool) throws -> [InputStatus] {
+        let known = Dictionary(uniqueKeysWithValues: stored.map { ($0.path, $0) })
+        var result: [InputStatus] = []
+        for path in files {
+            let attributes = try? FileManager.default.attributesOfItem(atPath: path)
+            let size = (attributes?[.size] as? NSNumber)?.int64Value ?? 0
+            let modified = Int64(((attributes?[.modificationDate] as? Date)?.timeIntervalSince1970 ?? 0) * 1_000_000_000)
+            var status = InputStatus(path: path, status: .new, stored: known[path], size: size, modified: modified, hash: nil)
+            if let previous = known[path] {
+                if !rebuild, previous.size == size, previous.modified == modified {
+                    status.status = .unchanged
+                    status.hash = previous.contentHash
+                } else {
+                    let hash = try Hashing.sha256Hex(file: path)
+                    status.hash = hash
+                    status.status = hash == previous.contentHash && !rebuild ? .unchanged : .changed
+                }
+            } else {
+                status.hash = try Hashing.sha256Hex(file: path)
+            }
+            result.append(status)
+        }
+        let present = Set(files)
+        for file in stored where !present.contains(file.path) {
+            result.append(InputStatus(path: file.path, status: reportOnly ? .unchanged : .missing, stored: file,
+                                      size: file.size, modified: file.modified, hash: file.contentHash))
+        }
+        return result
+    }
+}

@@ -1,0 +1,106 @@
+import ArgumentParser
+import Foundation
+import GuestPipeCore
+import Pipeline
+
+struct Report: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Rewrite the reports from a state, without reading any export.",
+        discussion: """
+        Uses what the state holds (every export it ingested) and its key; the state is not \
+        changed. Example: guestpipe report --state state/ --out reports/
+        """
+    )
+
+    @OptionGroup var shared: SharedOptions
+
+    @Option(help: "Output folder (replaced as a whole on success).")
+    var out: String?
+
+    @Option(help: "Output compression: none or zstd.")
+    var compress: String?
+
+    func run() throws {
+        try runReportingErrors(log: shared) { _ in
+            var (settings, file) = try shared.settings()
+            guard settings.stateDirectory != nil else {
+                throw GuestPipeError(.usage, "report needs a state", fix: "pass --state DIR or a pipeline file that names one")
+            }
+            if let out { settings.outputDirectory = PipelineFile.expandOutput(out) }
+            guard out != nil || file?.output != nil else { throw GuestPipeError(.usage, "no output folder", fix: "add --out DIR") }
+            if let compress { settings.compression = compress == "zstd" ? .zstd : .none }
+            settings.reportOnly = true
+            settings.allowNoNew = true
+            let outcome = try GuestRun.execute(settings) { Terminal.progress($0) }
+            Terminal.clearProgress()
+            if Terminal.isInteractive { Terminal.writeStdout(RunReport.text(outcome, stateful: false)) }
+        }
+    }
+}
+
+struct Validate: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Check a pipeline file without running it: every problem at once (exit 78), or a summary.")
+
+    @Argument(help: "The pipeline file.")
+    var pipeline: String
+
+    func run() throws {
+        try runReportingErrors {
+            let file = try PipelineFile.load(pipeline)
+            var text = "\(pipeline): ok\n"
+            text += "  inputs: \(file.inputs.joined(separator: ", "))\n"
+            if let matched = try? InputFiles.expand(file.inputs) { text += "  matching now: \(matched.count) files\n" } else { text += "  matching now: none yet\n" }
+            text += "  state: \(file.state ?? "none (ad hoc)")\n"
+            text += "  output: \(file.output ?? "not set (pass --out)")\n"
+            text += "  policy: \(file.policy ?? "card"), phone region: \(file.phoneRegion ?? "US")\n"
+            Terminal.writeStdout(text)
+        }
+    }
+}
+
+struct Guest: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Show one guest and its payments: by guest id (or a former id), email, phone, card fingerprint or payment id.",
+        discussion: """
+        For customer-service questions ("show me everything this email paid"). Reads the state; \
+        shows personal data in full, as the CSV outputs do. Example:
+          guestpipe guest ana@example.org pipelines/nightly.toml
+          guestpipe guest gcus_5x2… --state state/
+        Exit 0 when found, 1 when no guest matches.
+        """
+    )
+
+    @Argument(help: "Guest id, email, phone, card fingerprint or payment id.")
+    var lookup: String
+
+    @OptionGroup var shared: SharedOptions
+
+    func run() throws {
+        try runReportingErrors(log: shared) { _ in
+            let (settings, _) = try shared.settings()
+            guard let found = try GuestLookup.find(lookup, settings: settings) else {
+                Terminal.writeStderr("guestpipe: no guest matches that look-up\n")
+                throw ExitCode(1)
+            }
+            let s = found.summary
+            var text = "\(s.id) (found by \(found.matchedBy); anchor: \(s.anchor.kind.rawValue))\n"
+            text += "  payments: \(s.paymentCount) (\(s.succeeded) succeeded, \(s.failed) failed, \(s.refundedPayments) refunded, \(s.disputes) disputed)\n"
+            text += "  first: \(UTCTime.format(s.firstCreated)) UTC, last: \(UTCTime.format(s.lastCreated)) UTC\n"
+            for (currency, totals) in s.totals.sorted(by: { $0.key < $1.key }) {
+                let f = { MinorUnits.format($0, exponent: currency.exponent) }
+                text += "  \(currency.code): gross \(f(totals.gross)), refunded \(f(totals.refunded)), net \(f(totals.net)), disputed \(f(totals.disputed)), lost \(f(totals.disputeLosses))\n"
+            }
+            if !s.cards.isEmpty { text += "  cards: \(s.cards.joined(separator: ", "))\n" }
+            if !s.emails.isEmpty { text += "  emails: \(s.emails.joined(separator: ", "))\n" }
+            if !s.phones.isEmpty { text += "  phones: \(s.phones.joined(separator: ", "))\n" }
+            text += "  payment_id                       created (UTC)        amount       currency status     matched by\n"
+            for p in found.payments {
+                text += "  " + [p.id.padding(toLength: 32, withPad: " ", startingAt: 0), UTCTime.format(p.created),
+                                p.amount.padding(toLength: 12, withPad: " ", startingAt: 0), p.currency.padding(toLength: 8, withPad: " ", startingAt: 0),
+                                p.status.padding(toLength: 10, withPad: " ", startingAt: 0), p.matched].joined(separator: " ") + "\n"
+            }
+            Terminal.writeStdout(text)
+        }
+    }
+}
