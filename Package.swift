@@ -44,15 +44,18 @@ let package = Package(
             "GuestPipeCore", "Ingest", "CPhoneNumber", .product(name: "Crypto", package: "swift-crypto"),
         ]),
 
+        // MARK: Fraud review: signals per guest (one per file), card-testing bursts, network ratios
+        .target(name: "FraudReview", dependencies: ["GuestPipeCore", "Grouping"]),
+
         // MARK: Stage 3 — writers of every output (NDJSON, CSV reports)
-        .target(name: "Reports", dependencies: ["GuestPipeCore", "Codecs", "Ingest", "Grouping"]),
+        .target(name: "Reports", dependencies: ["GuestPipeCore", "Codecs", "Ingest", "Grouping", "FraudReview", .product(name: "Crypto", package: "swift-crypto")]),
 
         // MARK: Synthetic exports for demos, tests and benchmarks
         .target(name: "SampleData", dependencies: ["GuestPipeCore", "Codecs"]),
 
         // MARK: The pipeline: wires the stages, orders exports, publishes outputs atomically
         .target(name: "Pipeline", dependencies: [
-            "GuestPipeCore", "Codecs", "Ingest", "Grouping", "Reports", "CPlatform",
+            "GuestPipeCore", "Codecs", "Ingest", "Grouping", "FraudReview", "Reports", "CPlatform",
             .product(name: "GRDB", package: "GRDB.swift"), .product(name: "TOMLKit", package: "TOMLKit"),
             .product(name: "Crypto", package: "swift-crypto"),
         ]),
@@ -70,6 +73,7 @@ let package = Package(
         .testTarget(name: "CodecsTests", dependencies: ["Codecs", "GuestPipeTestSupport"]),
         .testTarget(name: "IngestTests", dependencies: ["Ingest", "Codecs", "SampleData", "GuestPipeTestSupport"]),
         .testTarget(name: "GroupingTests", dependencies: ["Grouping", "Ingest", "Codecs", "GuestPipeTestSupport"]),
+        .testTarget(name: "FraudReviewTests", dependencies: ["FraudReview", "Grouping", "Ingest", "Codecs", "SampleData", "GuestPipeTestSupport"]),
         .testTarget(name: "ReportsTests", dependencies: ["Reports", "GuestPipeTestSupport"]),
         .testTarget(name: "PipelineTests", dependencies: ["Pipeline", "Grouping", "SampleData", "GuestPipeTestSupport"]),
         .testTarget(name: "SampleDataTests", dependencies: ["SampleData", "Ingest", "GuestPipeTestSupport"]),

@@ -82,6 +82,14 @@ public struct LedgerEntry: Sendable {
     public var disputeStatus: UInt32 = 0
     public var disputeReason: UInt32 = 0
     public var rawStatus: UInt32 = 0
+    /// For fraud review: check results, issuing country, the source's risk columns, and the
+    /// terminal reader (card-present payments).
+    public var cvcCheck: UInt32 = 0
+    public var avsZipCheck: UInt32 = 0
+    public var issueCountry: UInt32 = 0
+    public var riskLevel: UInt32 = 0
+    public var riskScore: UInt32 = 0
+    public var terminalReader: UInt32 = 0
     /// Columns some copy of this payment carried.
     public var fields: PaymentFields = []
     /// File (index in export order) and line of the copy that last contributed.
@@ -101,6 +109,7 @@ public let ledgerColumns: Set<PaymentColumn> = [
     .id, .created, .amount, .amountRefunded, .currency, .status, .customerID, .paymentIntentID, .mode, .livemode,
     .refundedFlag, .cardFingerprint, .cardLast4, .cardBrand, .billingCountry, .name, .email, .receiptEmail, .phone,
     .disputedAmount, .disputeStatus, .disputeReason, .disputeDate, .disputeID,
+    .cvcCheck, .avsZipCheck, .cardIssueCountry, .riskLevel, .riskScore, .terminalReaderID,
 ]
 
 /// A file's payments in compact form, built on the reading thread with its own string pool;
@@ -149,6 +158,12 @@ public final class PaymentBatch {
         entry.disputeStatus = pool.intern(payment.disputeStatus)
         entry.disputeReason = pool.intern(payment.disputeReason)
         entry.rawStatus = pool.intern(payment.rawStatus)
+        entry.cvcCheck = pool.intern(payment.cvcCheck)
+        entry.avsZipCheck = pool.intern(payment.avsZipCheck)
+        entry.issueCountry = pool.intern(payment.cardIssueCountry)
+        entry.riskLevel = pool.intern(payment.riskLevel)
+        entry.riskScore = pool.intern(payment.riskScore)
+        entry.terminalReader = pool.intern(payment.terminalReaderID)
         entry.fields = payment.fields
         entry.line = UInt32(clamping: payment.source.line)
         entries.append(entry)
@@ -192,6 +207,12 @@ public final class PaymentLedger {
                 incoming.disputeStatus = remap[Int(incoming.disputeStatus)]
                 incoming.disputeReason = remap[Int(incoming.disputeReason)]
                 incoming.rawStatus = remap[Int(incoming.rawStatus)]
+                incoming.cvcCheck = remap[Int(incoming.cvcCheck)]
+                incoming.avsZipCheck = remap[Int(incoming.avsZipCheck)]
+                incoming.issueCountry = remap[Int(incoming.issueCountry)]
+                incoming.riskLevel = remap[Int(incoming.riskLevel)]
+                incoming.riskScore = remap[Int(incoming.riskScore)]
+                incoming.terminalReader = remap[Int(incoming.terminalReader)]
                 incoming.file = fileIndex
                 let hash = PaymentLedger.hash(keyBytes)
                 if let existing = find(keyBytes, hash: hash) {
@@ -230,6 +251,12 @@ public final class PaymentLedger {
         if has(.disputeStatus, .disputeID) { entry.disputeStatus = later.disputeStatus }
         if has(.disputeReason) { entry.disputeReason = later.disputeReason }
         if has(.disputeDate) { entry.disputeDate = later.disputeDate }
+        if has(.cvcCheck) { entry.cvcCheck = later.cvcCheck }
+        if has(.avsZipCheck) { entry.avsZipCheck = later.avsZipCheck }
+        if has(.cardIssueCountry) { entry.issueCountry = later.issueCountry }
+        if has(.riskLevel) { entry.riskLevel = later.riskLevel }
+        if has(.riskScore) { entry.riskScore = later.riskScore }
+        if has(.terminalReaderID) { entry.terminalReader = later.terminalReader }
         entry.fields.formUnion(carried)
         entry.file = later.file
         entry.line = later.line

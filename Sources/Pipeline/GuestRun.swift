@@ -1,5 +1,6 @@
 import Codecs
 import Foundation
+import FraudReview
 import GuestPipeCore
 import Grouping
 import Ingest
@@ -29,6 +30,13 @@ public struct RunSettings {
     public var reportOnly = false
     /// The pipeline file, for the manifest.
     public var pipelineFile: PipelineFile?
+    /// `[fraud]` threshold overrides.
+    public var fraud: [String: Double] = [:]
+    /// Personal data in report.html / report.md (masked) and in the CSV outputs (full).
+    public var reportPrivacy: PrivacyMode = .masked
+    public var csvPrivacy: PrivacyMode = .full
+    /// Key for `pseudonymised` (else GUESTPIPE_PSEUDONYM_KEY); never the guest-id key.
+    public var pseudonymKeyFile: String?
 
     public init() {}
 
@@ -175,12 +183,27 @@ public enum GuestRun {
             }
         }
 
+        progress("reviewing fraud signals")
+        let thresholds = FraudThresholds(overrides: settings.fraud)
+        let fraudContext = FraudContext(ledger: built.ledger, grouping: grouping, thresholds: thresholds)
+        let queue = FraudReviewer(context: fraudContext).review(guests)
+        let ratios = NetworkRatios.compute(ledger: built.ledger, grouping: grouping, thresholds: thresholds)
+        let pseudonymKey = try PseudonymKey.load(settings)
+        let csvPrivacy = PrivacyFormatter(mode: settings.csvPrivacy, pseudonymKey: pseudonymKey)
+        let reportPrivacy = PrivacyFormatter(mode: settings.reportPrivacy, pseudonymKey: pseudonymKey)
+        lap("fraud")
+
         progress("writing reports")
         let output = settings.outputDirectory
         let publisher = try Publisher(target: output)
         let input = GuestReportInput(ledger: built.ledger, grouping: grouping, guests: guests,
-                                     policy: settings.grouping.policy, files: built.files)
+                                     policy: settings.grouping.policy, files: built.files, privacy: csvPrivacy)
         try GuestReports.write(input, to: publisher.staging, compression: settings.compression)
+        try FraudReports.writeReview(queue, to: publisher.staging, compression: settings.compression)
+        let guestIndexByGroup = GuestRun.guestIndexByGroup(guests: guests, grouping: grouping)
+        let groupIDs = guestIndexByGroup.map { guests[$0].id }
+        try FraudReports.writeBursts(fraudContext.bursts, guestIDs: groupIDs, ledger: built.ledger, privacy: csvPrivacy,
+                                     to: publisher.staging, compression: settings.compression)
         let rejectsFile = try CSVReportFile(directory: publisher.staging, name: "rejects", header: RejectsCSV.header, compression: settings.compression)
         for rejection in built.rejections { try rejectsFile.write(RejectsCSV.row(rejection)) }
         try rejectsFile.close()
@@ -205,6 +228,18 @@ public enum GuestRun {
         let summaryFile = try OutputFile(path: publisher.staging + "/summary.json")
         try summaryFile.write(summary.json())
         try summaryFile.close()
+        var previousTiers: [String: (tier: String, disputes: Int)]?
+        if let store, !settings.rebuild { previousTiers = try store.previousReview() }
+        let model = ReportModelBuilder.build(settings: settings, built: built, grouping: grouping, guests: guests, queue: queue,
+                                             bursts: fraudContext.bursts, ratios: ratios, summary: summary, privacy: reportPrivacy,
+                                             previous: previousTiers, idChanges: Dictionary(newChanges.map { ($0.old, $0.new) }, uniquingKeysWith: { $1 }))
+        for (name, text) in [("report.html", ReportHTML.render(model)), ("report.md", ReportMarkdown.render(model)),
+                             ("risk_summary.json", FraudReports.riskSummaryJSON(ratios: ratios, guestShare: summary.guestShares(), bursts: fraudContext.bursts.count,
+                                                                                queue: queue, thresholds: thresholds))] {
+            let file = try OutputFile(path: publisher.staging + "/" + name)
+            try file.write(text)
+            try file.close()
+        }
         lap("write")
         let manifest = RunManifest(settings: settings, inputs: inputs, built: built, summary: summary, guests: guests.count,
                                    idChanges: newChanges.count, started: started, timings: timings)
@@ -235,7 +270,8 @@ public enum GuestRun {
                                       csvBytes: Int64(report.uncompressedBytes), ingestedAt: UTCTime.formatISO(Int64(Date().timeIntervalSince1970)))
                 commit.upserts.append((file, try BatchArchive.encode(batch)))
             }
-            commit.guests = guests.map { ($0.id, $0.anchor.kind.rawValue, built.ledger.key($0.payments[0])) }
+            let tierOf = Dictionary(queue.map { ($0.guestID, $0.tier.rawValue) }, uniquingKeysWith: { $1 })
+            commit.guests = guests.map { ($0.id, $0.anchor.kind.rawValue, built.ledger.key($0.payments[0]), tierOf[$0.id] ?? "none", $0.disputes) }
             commit.idChanges = newChanges
             CrashPoint.check("before-commit")
             try store.commit(commit)
@@ -249,6 +285,30 @@ public enum GuestRun {
                           noGuestsReason: summary.noGuestsReason,
                           newFiles: inputs.filter { $0.status == .new }.count, changedFiles: inputs.filter { $0.status == .changed }.count,
                           missingFiles: inputs.filter { $0.status == .missing }.count, idChanges: newChanges.count)
+    }
+}
+
+extension GuestRun {
+    /// For each grouping guest index, the position of its summary in the id-sorted list.
+    static func guestIndexByGroup(guests: [GuestSummary], grouping: GroupingResult) -> [Int] {
+        var result = [Int](repeating: 0, count: grouping.guests.count)
+        for (position, guest) in guests.enumerated() {
+            if case .guest(let group, _) = grouping.roles[guest.payments[0]] { result[group] = position }
+        }
+        return result
+    }
+}
+
+/// The pseudonymisation key: a file or the environment, never the pipeline file.
+enum PseudonymKey {
+    static let environmentVariable = "GUESTPIPE_PSEUDONYM_KEY"
+
+    static func load(_ settings: RunSettings) throws -> [UInt8] {
+        guard settings.reportPrivacy == .pseudonymised || settings.csvPrivacy == .pseudonymised else { return [] }
+        if let file = settings.pseudonymKeyFile { return try IDKey.read(file) }
+        if let value = ProcessInfo.processInfo.environment[environmentVariable], value.utf8.count >= 16 { return Array(value.utf8) }
+        throw GuestPipeError(.configuration, "pseudonymised privacy needs its own key",
+                             fix: "set \(environmentVariable) (16+ characters) or pass --pseudonym-key-file; never the guest-id key")
     }
 }
 

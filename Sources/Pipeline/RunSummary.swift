@@ -63,6 +63,15 @@ struct RunSummary {
         return totals
     }
 
+    /// Guest share of gross per currency, as text with four decimals.
+    func guestShares() -> [(currency: String, share: String)] {
+        let totals = self.totals()
+        return (totals["all"] ?? [:]).sorted { $0.key < $1.key }.map { currency, all in
+            let guest = totals["guests"]?[currency]?.gross ?? 0
+            return (currency.code, all.gross == 0 ? "0" : String(format: "%.4f", Double(guest) / Double(all.gross)))
+        }
+    }
+
     func json() -> String {
         let q = JSONText.quote
         func object(_ pairs: [(String, String)]) -> String { JSONText.object(pairs) }

@@ -21,13 +21,17 @@ public struct GuestReportInput {
     public let policy: GroupingPolicy
     /// Input files in export order (ledger entries refer to them by index).
     public let files: [String]
+    /// How emails, phones and names appear in the CSV outputs (default: full).
+    public let privacy: PrivacyFormatter
 
-    public init(ledger: PaymentLedger, grouping: GroupingResult, guests: [GuestSummary], policy: GroupingPolicy, files: [String]) {
+    public init(ledger: PaymentLedger, grouping: GroupingResult, guests: [GuestSummary], policy: GroupingPolicy, files: [String],
+                privacy: PrivacyFormatter = PrivacyFormatter(mode: .full)) {
         self.ledger = ledger
         self.grouping = grouping
         self.guests = guests
         self.policy = policy
         self.files = files
+        self.privacy = privacy
     }
 }
 
@@ -66,7 +70,8 @@ public enum GuestReports {
                             UTCTime.format(guest.firstCreated), UTCTime.format(guest.lastCreated),
                             String(guest.paymentCount), String(guest.succeeded), String(guest.failed),
                             String(guest.refundedPayments), String(guest.disputes),
-                            guest.cards.joined(separator: ";"), guest.emails.joined(separator: ";"), guest.phones.joined(separator: ";")])
+                            guest.cards.joined(separator: ";"), guest.emails.map(input.privacy.email).joined(separator: ";"),
+                            guest.phones.map(input.privacy.phone).joined(separator: ";")])
         }
         try file.close()
     }
@@ -108,13 +113,13 @@ public enum GuestReports {
                 var row = [String](repeating: "", count: stripeHeader.count)
                 func set(_ name: String, _ value: String) { row[column[name]!] = value }
                 set("Description", "Guest \(guest.id)")
-                set("Email", pool[latest.email].trimmingASCIIWhitespace())
-                set("Name", pool[latest.name])
+                set("Email", input.privacy.email(pool[latest.email].trimmingASCIIWhitespace()))
+                set("Name", input.privacy.mode == .full ? pool[latest.name] : input.privacy.other(pool[latest.name]))
                 set("Created (UTC)", UTCTime.formatMinutes(guest.firstCreated))
                 if let card {
                     set("Card Brand", pool[card.brand])
                     set("Card Last4", pool[card.last4])
-                    set("Card Fingerprint", pool[card.card].trimmingASCIIWhitespace())
+                    set("Card Fingerprint", input.privacy.mode == .full ? pool[card.card].trimmingASCIIWhitespace() : "")
                     set("Card Address Country", pool[card.billingCountry])
                 }
                 set("Currency", currency.code)

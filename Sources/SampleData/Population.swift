@@ -58,7 +58,9 @@ struct Person {
         if random.chance(0.18) { cards.append(SampleCard.make(country: country, random: &random)) }
         if random.chance(0.05) { cards.append(SampleCard.make(country: country, random: &random)) }
         let phoneCountry = country == "GB" ? "GB" : "US"
-        let phoneDigits = phoneCountry == "GB" ? "7700900" + random.digits(3) : "20155501" + random.digits(2)
+        // Possible numbers (libphonenumber's length rules), random enough that people rarely share one.
+        let phoneDigits = phoneCountry == "GB" ? "7" + String(4 + random.below(6)) + random.digits(8)
+            : random.pick(["201", "212", "312", "415", "617", "206", "512", "303"]) + String(2 + random.below(8)) + random.digits(6)
         return Person(name: "\(firstName) \(lastName)", email: "\(local)@\(domain)", phoneDigits: phoneDigits,
                       phoneCountry: phoneCountry, country: country, currency: currency, cards: cards,
                       customerID: random.chance(customerShare) ? "cus_" + random.token(14) : "",

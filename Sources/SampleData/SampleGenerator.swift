@@ -15,6 +15,8 @@ public struct SampleOptions: Sendable {
     public var overlap = true
     /// Payments created through a Customer object (not guests).
     public var customerShare = 0.3
+    /// Plant the fraud scenarios of `PlantedCase` on the second day (the first with one day).
+    public var plantFraudCases = true
 
     public init() {}
 }
@@ -120,6 +122,9 @@ public struct SampleGenerator {
             }
             let person = people[popularPerson(&random)]
             result.append(SamplePayment.make(person: person, created: dayStart + Int64(random.below(86_400)), random: &random))
+        }
+        if options.plantFraudCases, day == min(1, options.days - 1) {
+            result += plantedPayments(dayStart: dayStart, random: &random)
         }
         result.sort { ($0.created, $0.id + $0.paymentIntentID) < ($1.created, $1.id + $1.paymentIntentID) }
         return result

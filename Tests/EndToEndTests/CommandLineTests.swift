@@ -175,8 +175,9 @@ final class CommandLineTests: XCTestCase {
         XCTAssertEqual(run.stdout, "", "no terminal: nothing printed")
         XCTAssertEqual(run.stderr, "")
         let names = try FileManager.default.contentsOfDirectory(atPath: out).sorted()
-        XCTAssertEqual(names, ["guest_payments.csv", "guest_totals.csv", "guests.csv", "guests_stripe.csv", "incomplete.csv", "manifest.json",
-                               "rejects.csv", "summary.json", "unmatched.csv"])
+        XCTAssertEqual(names, ["card_testing.csv", "fraud_review.csv", "guest_payments.csv", "guest_totals.csv", "guests.csv", "guests_stripe.csv",
+                               "incomplete.csv", "manifest.json", "rejects.csv", "report.html", "report.md", "risk_summary.json", "summary.json",
+                               "unmatched.csv"])
         let guests = try String(contentsOfFile: out + "/guests.csv", encoding: .utf8)
         XCTAssertTrue(guests.hasPrefix("guest_id,policy,anchor_type,"))
         XCTAssertGreaterThan(guests.split(separator: "\n").count, 100)
@@ -320,7 +321,7 @@ final class CronTests: XCTestCase {
         XCTAssertEqual(try guestpipe(["guest", "nobody@nowhere.example.org", pipeline], environment: key).status, 1)
         let manifest = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: path("reports/\(reports[0])/manifest.json")))) as? [String: Any]
         XCTAssertEqual((manifest?["pipeline"] as? [String: Any])?["sha256"] as? String, try sha256(pipeline))
-        XCTAssertEqual((manifest?["outputs"] as? [[String: Any]])?.map { $0["name"] as? String }.count, 9, "every output but the manifest itself")
+        XCTAssertEqual((manifest?["outputs"] as? [[String: Any]])?.map { $0["name"] as? String }.count, 14, "every output but the manifest itself")
     }
 
     func sha256(_ path: String) throws -> String {
@@ -332,5 +333,96 @@ final class CronTests: XCTestCase {
         try process.run()
         process.waitUntilExit()
         return String(String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self).prefix(64))
+    }
+}
+
+/// The fraud-review report as a person sees it: opened in a real headless browser.
+final class ReportTests: XCTestCase {
+    func chromium() -> String? {
+        ["/usr/bin/chromium", "/usr/bin/chromium-browser", "/usr/bin/google-chrome"].first { FileManager.default.isExecutableFile(atPath: $0) }
+    }
+
+    func runChromium(_ arguments: [String]) throws -> (status: Int32, stdout: String) {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: try XCTUnwrap(chromium(), "chromium is installed by scripts/test (Debian's chromium)"))
+        process.arguments = ["--headless", "--no-sandbox", "--disable-gpu", "--hide-scrollbars", "--disable-dev-shm-usage"] + arguments
+        let out = Pipe()
+        process.standardOutput = out
+        process.standardError = FileHandle.nullDevice
+        try process.run()
+        let data = out.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        return (process.terminationStatus, String(decoding: data, as: UTF8.self))
+    }
+
+    func testReportOpensInAHeadlessBrowserWithItsChartsAndAScreenshotIsKept() throws {
+        let directory = try TestPaths.temporaryDirectory("report")
+        defer { try? FileManager.default.removeItem(at: directory) }
+        XCTAssertEqual(try guestpipe(["sample", "--rows", "4000", "--days", "3", "--seed", "4", "--out", directory.appendingPathComponent("in").path]).status, 0)
+        let out = directory.appendingPathComponent("out").path
+        let key = ["GUESTPIPE_ID_KEY": "report-key-0123456789abcdef"]
+        let run = try guestpipe(["run", "--input", directory.appendingPathComponent("in").path, "--out", out, "--state", directory.appendingPathComponent("state").path], environment: key)
+        XCTAssertEqual(run.status, 0, run.stderr)
+        let html = try String(contentsOfFile: out + "/report.html", encoding: .utf8)
+        XCTAssertFalse(html.contains("http://") || html.contains("https://") || html.contains("<script"), "self-contained: no network, no scripts")
+        // The DOM the browser built: every section and chart is there.
+        let dom = try runChromium(["--dump-dom", "file://" + out + "/report.html"])
+        XCTAssertEqual(dom.status, 0)
+        for chart in ["volume", "ratios", "card-testing", "sizes"] {
+            XCTAssertTrue(dom.stdout.contains("data-chart=\"\(chart)\""), "chart \(chart)")
+        }
+        for heading in ["Headline", "Review queue", "Card testing", "Data quality", "Card-network monitoring ratios"] {
+            XCTAssertTrue(dom.stdout.contains(heading), heading)
+        }
+        XCTAssertTrue(dom.stdout.contains("@"), "contacts are shown")
+        XCTAssertFalse(dom.stdout.contains("planted.tester@"), "masked by default: j***@example.com")
+        XCTAssertEqual(try PANCorpus.leaks(in: dom.stdout), [])
+        // A screenshot, kept as a test artefact.
+        let artefacts = TestPaths.packageRoot.appendingPathComponent(".build/test-artifacts")
+        try FileManager.default.createDirectory(at: artefacts, withIntermediateDirectories: true)
+        let png = artefacts.appendingPathComponent("report.png").path
+        try? FileManager.default.removeItem(atPath: png)
+        XCTAssertEqual(try runChromium(["--window-size=1200,3000", "--screenshot=" + png, "file://" + out + "/report.html"]).status, 0)
+        let size = (try FileManager.default.attributesOfItem(atPath: png)[.size] as? NSNumber)?.intValue ?? 0
+        XCTAssertGreaterThan(size, 50_000, "a real picture of the page")
+        print("report screenshot: \(png)")
+
+        // The next night: the top of the report says what changed.
+        let more = directory.appendingPathComponent("in2").path
+        XCTAssertEqual(try guestpipe(["sample", "--rows", "4000", "--days", "4", "--seed", "4", "--out", more]).status, 0)
+        let fourth = try TestPaths.files(in: URL(fileURLWithPath: more), suffix: ".csv.zst").last!
+        try FileManager.default.copyItem(atPath: fourth.path, toPath: directory.appendingPathComponent("in/" + fourth.lastPathComponent).path)
+        XCTAssertEqual(try guestpipe(["run", "--input", directory.appendingPathComponent("in").path, "--out", out, "--state", directory.appendingPathComponent("state").path], environment: key).status, 0)
+        let next = try String(contentsOfFile: out + "/report.html", encoding: .utf8)
+        XCTAssertTrue(next.contains("What changed since the last run"))
+        let markdown = try String(contentsOfFile: out + "/report.md", encoding: .utf8)
+        XCTAssertTrue(markdown.contains("**What changed:**"))
+        XCTAssertFalse(markdown.contains("**What changed:** 0 new guests"), "a new day brings new guests")
+        // Every signal column and the risk summary's rules.
+        let review = try String(contentsOfFile: out + "/fraud_review.csv", encoding: .utf8)
+        XCTAssertTrue(review.hasPrefix("guest_id,score,tier,disputes,dispute_rate,card_testing,"))
+        let risk = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: out + "/risk_summary.json"))) as? [String: Any]
+        XCTAssertNotNil((risk?["rules"] as? [String: String])?["vamp"])
+        XCTAssertFalse((risk?["monthly"] as? [[String: Any]] ?? []).isEmpty)
+    }
+
+    func testPrivacySettings() throws {
+        let directory = try TestPaths.temporaryDirectory("privacy")
+        defer { try? FileManager.default.removeItem(at: directory) }
+        XCTAssertEqual(try guestpipe(["sample", "--rows", "2000", "--days", "2", "--out", directory.appendingPathComponent("in").path]).status, 0)
+        let key = ["GUESTPIPE_ID_KEY": "privacy-key-0123456789abcdef"]
+        let input = directory.appendingPathComponent("in").path
+        let pseudonymised = try guestpipe(["run", "--input", input, "--out", directory.appendingPathComponent("p").path, "--privacy", "pseudonymised"], environment: key)
+        XCTAssertEqual(pseudonymised.status, 78, "pseudonymised needs its own key")
+        XCTAssertTrue(pseudonymised.stderr.contains("GUESTPIPE_PSEUDONYM_KEY"))
+        let withKey = try guestpipe(["run", "--input", input, "--out", directory.appendingPathComponent("p").path, "--privacy", "pseudonymised"],
+                                    environment: key.merging(["GUESTPIPE_PSEUDONYM_KEY": "pseudonym-key-0123456789"]) { $1 })
+        XCTAssertEqual(withKey.status, 0, withKey.stderr)
+        let guests = try String(contentsOfFile: directory.appendingPathComponent("p/guests.csv").path, encoding: .utf8)
+        XCTAssertFalse(guests.contains("@"), "no email left in pseudonymised CSVs")
+        XCTAssertTrue(guests.contains("email_"))
+        let full = try guestpipe(["run", "--input", input, "--out", directory.appendingPathComponent("f").path, "--privacy", "full"], environment: key)
+        XCTAssertEqual(full.status, 0)
+        XCTAssertTrue(try String(contentsOfFile: directory.appendingPathComponent("f/report.html").path, encoding: .utf8).contains("planted.tester@mailinator.com"))
     }
 }

@@ -38,7 +38,7 @@ public struct StoredFile: Sendable {
 /// The embedded SQLite state of a pipeline (GRDB): ingested files with their compact payments,
 /// the guest registry, guest-id changes, run history and settings fingerprints.
 public final class StateStore {
-    public static let schemaVersion = 1
+    public static let schemaVersion = 2
     public let directory: String
     let queue: DatabaseQueue
 
@@ -110,7 +110,14 @@ public final class StateStore {
                 t.column("guests", .integer).notNull()
                 t.column("output", .text).notNull()
             }
-            try db.execute(sql: "INSERT INTO meta(key, value) VALUES ('schema_version', ?)", arguments: [StateStore.schemaVersion])
+            try db.execute(sql: "INSERT INTO meta(key, value) VALUES ('schema_version', ?)", arguments: [1])
+        }
+        migrator.registerMigration("v2: review tiers") { db in
+            try db.alter(table: "guests") { t in
+                t.add(column: "tier", .text).notNull().defaults(to: "none")
+                t.add(column: "disputes", .integer).notNull().defaults(to: 0)
+            }
+            try db.execute(sql: "UPDATE meta SET value = ? WHERE key = 'schema_version'", arguments: [2])
         }
         return migrator
     }
@@ -145,6 +152,16 @@ public final class StateStore {
         }
     }
 
+    /// The previous run's review tier and dispute count per guest id; nil before the first run.
+    public func previousReview() throws -> [String: (tier: String, disputes: Int)]? {
+        guard try lastRunID() > 0 else { return nil }
+        return try queue.read { db in
+            Dictionary(uniqueKeysWithValues: try Row.fetchAll(db, sql: "SELECT guest_id, tier, disputes FROM guests").map {
+                ($0["guest_id"] as String, (tier: $0["tier"] as String, disputes: $0["disputes"] as Int))
+            })
+        }
+    }
+
     /// old id → new id, every change recorded so far.
     public func idChanges() throws -> [(old: String, new: String, run: Int64, changedAt: String)] {
         try queue.read { db in
@@ -163,7 +180,7 @@ public final class StateStore {
         public var upserts: [(file: StoredFile, archive: [UInt8])] = []
         public var removals: [String] = []
         public var meta: [String: String] = [:]
-        public var guests: [(id: String, anchorType: String, firstPayment: String)] = []
+        public var guests: [(id: String, anchorType: String, firstPayment: String, tier: String, disputes: Int)] = []
         public var idChanges: [(old: String, new: String)] = []
         public var replaceAll = false
         public var run: (startedAt: String, finishedAt: String, kind: String, newFiles: Int, changedFiles: Int, missingFiles: Int, payments: Int, guests: Int, output: String)
@@ -191,8 +208,8 @@ public final class StateStore {
             let runID = db.lastInsertedRowID
             try db.execute(sql: "DELETE FROM guests")
             for guest in commit.guests {
-                try db.execute(sql: "INSERT INTO guests(guest_id, anchor_type, first_payment) VALUES (?, ?, ?)",
-                               arguments: [guest.id, guest.anchorType, guest.firstPayment])
+                try db.execute(sql: "INSERT INTO guests(guest_id, anchor_type, first_payment, tier, disputes) VALUES (?, ?, ?, ?, ?)",
+                               arguments: [guest.id, guest.anchorType, guest.firstPayment, guest.tier, guest.disputes])
             }
             for change in commit.idChanges {
                 try db.execute(sql: "INSERT OR REPLACE INTO id_changes(old_id, new_id, run, changed_at) VALUES (?, ?, ?, ?)",

@@ -5,6 +5,7 @@ import GuestPipeCore
 import Grouping
 import Logging
 import Pipeline
+import Reports
 
 /// Settings shared by `run`, `report` and `guest`: each overrides the pipeline file.
 struct SharedOptions: ParsableArguments {
@@ -32,6 +33,15 @@ struct SharedOptions: ParsableArguments {
     @Option(help: "File holding the guest-id key (else GUESTPIPE_ID_KEY, else STATE/id-key or ~/.config/guestpipe/id-key).")
     var idKeyFile: String?
 
+    @Option(help: "Personal data in every output: full, masked or pseudonymised (default: masked in report.html/md, full in CSVs).")
+    var privacy: String?
+
+    @Option(help: "Personal data in report.html and report.md only: full, masked or pseudonymised.")
+    var reportPrivacy: String?
+
+    @Option(help: "Key for pseudonymised privacy (else GUESTPIPE_PSEUDONYM_KEY); never the guest-id key.")
+    var pseudonymKeyFile: String?
+
     @Option(help: "Seconds to wait for another run holding the state's lock (default: exit 75 at once).")
     var wait: Double = 0
 
@@ -45,6 +55,9 @@ struct SharedOptions: ParsableArguments {
         if let policy, GroupingPolicy(rawValue: policy) == nil { throw ValidationError("--policy is card or dashboard") }
         if let phoneRegion, phoneRegion.count != 2 { throw ValidationError("--phone-region takes a two-letter region such as US") }
         if let logFormat, !["json", "text"].contains(logFormat) { throw ValidationError("--log-format is json or text") }
+        for value in [privacy, reportPrivacy].compactMap({ $0 }) where PrivacyMode(rawValue: value) == nil {
+            throw ValidationError("privacy is full, masked or pseudonymised")
+        }
     }
 
     /// Defaults, then the pipeline file, then these flags.
@@ -64,7 +77,16 @@ struct SharedOptions: ParsableArguments {
             if let rules = file.emailProviderRules { settings.grouping.normalization.emailProviderRules = rules }
             if let placeholders = file.placeholders { settings.grouping.normalization.placeholders = placeholders }
             if let includeTest = file.includeTest { settings.grouping.includeTest = includeTest }
+            settings.fraud = file.fraud
+            if let mode = file.privacyReports.flatMap(PrivacyMode.init(rawValue:)) { settings.reportPrivacy = mode }
+            if let mode = file.privacyCSV.flatMap(PrivacyMode.init(rawValue:)) { settings.csvPrivacy = mode }
         }
+        if let mode = privacy.flatMap(PrivacyMode.init(rawValue:)) {
+            settings.reportPrivacy = mode
+            settings.csvPrivacy = mode
+        }
+        if let mode = reportPrivacy.flatMap(PrivacyMode.init(rawValue:)) { settings.reportPrivacy = mode }
+        if let pseudonymKeyFile { settings.pseudonymKeyFile = pseudonymKeyFile }
         if let state { settings.stateDirectory = state }
         if let policy = policy.flatMap(GroupingPolicy.init(rawValue:)) { settings.grouping.policy = policy }
         if let phoneRegion { settings.grouping.normalization.phoneRegion = phoneRegion.uppercased() }
@@ -82,10 +104,12 @@ struct Run: ParsableCommand {
         abstract: "Group guest payments into guest customers and write the guest reports.",
         discussion: """
         Reads every input, keeps one copy of each payment (the copy from the later export wins, \
-        column by column), groups payments without a Customer ID into guests, and writes into \
-        the output folder: guests.csv, guest_totals.csv, guest_payments.csv, guests_stripe.csv \
-        (Stripe's Customers-export layout), unmatched.csv, incomplete.csv, rejects.csv, \
-        summary.json and manifest.json (plus id_changes.csv with a state). The outputs appear \
+        column by column), groups payments without a Customer ID into guests, reviews them for \
+        fraud, and writes into the output folder: report.html and report.md (for people), \
+        guests.csv, guest_totals.csv, guest_payments.csv, guests_stripe.csv (Stripe's \
+        Customers-export layout), fraud_review.csv, card_testing.csv, risk_summary.json, \
+        unmatched.csv, incomplete.csv, rejects.csv, summary.json and manifest.json (plus \
+        id_changes.csv with a state). The outputs appear \
         together or not at all: they are staged and swapped in atomically.
 
         Without --state a run is ad hoc and keeps nothing. With --state (or a pipeline file \

@@ -1,0 +1,49 @@
+import GuestPipeCore
+import Grouping
+
+/// A guest's place in the review queue.
+public struct ReviewEntry: Sendable {
+    public enum Tier: String, Sendable, Comparable {
+        case none, watch, review, high
+
+        var rank: Int { [Tier.none, .watch, .review, .high].firstIndex(of: self)! }
+        public static func < (lhs: Tier, rhs: Tier) -> Bool { lhs.rank < rhs.rank }
+    }
+
+    /// Index into the guest summaries given to the reviewer.
+    public var guest: Int
+    public var guestID: String
+    public var score: Int
+    public var tier: Tier
+    public var findings: [SignalFinding]
+}
+
+/// Scores every guest: the sum of its signals' points, capped at 100; tiers by the pipeline's
+/// thresholds (`review_score`, `high_score`; anything flagged below review is "watch").
+public struct FraudReviewer {
+    /// Every signal, in the order of the `fraud_review.csv` columns.
+    public static let signals: [FraudSignal] = [
+        DisputesSignal(), DisputeRateSignal(), CardTestingSignal(), CardsPerContactSignal(), EmailsPerCardSignal(),
+        RefundRateSignal(), VelocitySignal(), CountryMismatchSignal(), CheckFailuresSignal(), RiskColumnsSignal(),
+    ]
+
+    public static var signalNames: [String] { signals.map(\.name) }
+
+    public let context: FraudContext
+
+    public init(context: FraudContext) { self.context = context }
+
+    /// Review entries of the guests with at least one signal, highest score first.
+    public func review(_ guests: [GuestSummary]) -> [ReviewEntry] {
+        var entries: [ReviewEntry] = []
+        for (index, guest) in guests.enumerated() {
+            let findings = FraudReviewer.signals.compactMap { $0.evaluate(guest, context) }
+            guard !findings.isEmpty else { continue }
+            let score = min(100, findings.reduce(0) { $0 + $1.points })
+            let t = context.thresholds
+            let tier: ReviewEntry.Tier = Double(score) >= t.highScore ? .high : Double(score) >= t.reviewScore ? .review : .watch
+            entries.append(ReviewEntry(guest: index, guestID: guest.id, score: score, tier: tier, findings: findings))
+        }
+        return entries.sorted { $0.score != $1.score ? $0.score > $1.score : $0.guestID < $1.guestID }
+    }
+}

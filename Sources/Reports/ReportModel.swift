@@ -1,0 +1,87 @@
+import FraudReview
+import Foundation
+
+/// Everything `report.html` and `report.md` show, prepared by the pipeline, with personal data
+/// already passed through the report's privacy setting.
+public struct ReportModel {
+    public struct Volume {
+        public var period: String, guests: Int64, customers: Int64
+        public init(period: String, guests: Int64, customers: Int64) { self.period = period; self.guests = guests; self.customers = customers }
+    }
+    public struct QueueRow {
+        public var guestID: String, tier: String, score: Int, contact: String, reasons: [String]
+        /// Flagged through a card-testing burst (each card of a burst is a guest of its own).
+        public var cardTesting: Bool
+        public init(guestID: String, tier: String, score: Int, contact: String, reasons: [String], cardTesting: Bool = false) {
+            self.guestID = guestID; self.tier = tier; self.score = score; self.contact = contact; self.reasons = reasons
+            self.cardTesting = cardTesting
+        }
+    }
+    public struct Burst {
+        public var start: String, minutesSpan: Int, failures: Int, cards: Int, behind: String, guests: Int, time: Int64
+        public init(start: String, minutesSpan: Int, failures: Int, cards: Int, behind: String, guests: Int, time: Int64) {
+            self.start = start; self.minutesSpan = minutesSpan; self.failures = failures; self.cards = cards
+            self.behind = behind; self.guests = guests; self.time = time
+        }
+    }
+    public struct Changes {
+        public var newGuests: Int, movedUp: [(guestID: String, from: String, to: String)], newDisputes: Int
+        public init(newGuests: Int, movedUp: [(guestID: String, from: String, to: String)], newDisputes: Int) {
+            self.newGuests = newGuests; self.movedUp = movedUp; self.newDisputes = newDisputes
+        }
+    }
+
+    public var generatedAt: String
+    public var period: String
+    public var policy: String
+    public var privacy: String
+    public var files: Int
+    public var guests: Int
+    public var guestPayments: Int
+    public var customerPayments: Int
+    public var unmatched: Int
+    public var disputes: Int
+    /// currency → (guest gross, all gross), decimal strings, and share.
+    public var shares: [(currency: String, guestGross: String, allGross: String, share: Double)]
+    /// Volume per period in `volumeCurrency` minor units.
+    public var volumeCurrency: String
+    public var volumeExponent: Int
+    public var volume: [Volume]
+    public var ratios: [MonthlyRatio]
+    public var queue: [QueueRow]
+    public var queueCounts: (high: Int, review: Int, watch: Int)
+    public var bursts: [Burst]
+    /// Guests by number of payments: label → count.
+    public var sizes: [(label: String, count: Int)]
+    public var quality: [(label: String, value: String)]
+    public var changes: Changes?
+    public var falsePositiveNote: String?
+
+    public init(generatedAt: String, period: String, policy: String, privacy: String, files: Int, guests: Int, guestPayments: Int,
+                customerPayments: Int, unmatched: Int, disputes: Int, shares: [(currency: String, guestGross: String, allGross: String, share: Double)],
+                volumeCurrency: String, volumeExponent: Int, volume: [Volume], ratios: [MonthlyRatio], queue: [QueueRow],
+                queueCounts: (high: Int, review: Int, watch: Int), bursts: [Burst], sizes: [(label: String, count: Int)],
+                quality: [(label: String, value: String)], changes: Changes?) {
+        self.generatedAt = generatedAt
+        self.period = period
+        self.policy = policy
+        self.privacy = privacy
+        self.files = files
+        self.guests = guests
+        self.guestPayments = guestPayments
+        self.customerPayments = customerPayments
+        self.unmatched = unmatched
+        self.disputes = disputes
+        self.shares = shares
+        self.volumeCurrency = volumeCurrency
+        self.volumeExponent = volumeExponent
+        self.volume = volume
+        self.ratios = ratios
+        self.queue = queue
+        self.queueCounts = queueCounts
+        self.bursts = bursts
+        self.sizes = sizes
+        self.quality = quality
+        self.changes = changes
+    }
+}

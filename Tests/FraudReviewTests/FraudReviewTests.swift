@@ -1,0 +1,114 @@
+import Foundation
+import FraudReview
+import GuestPipeCore
+import GuestPipeTestSupport
+import Grouping
+import Ingest
+import SampleData
+import Codecs
+import XCTest
+
+final class FraudReviewTests: XCTestCase {
+    /// Generated data with the planted scenarios, grouped and reviewed.
+    func review(payments: Int, days: Int, seed: UInt64) throws -> (queue: [ReviewEntry], guests: [GuestSummary], context: FraudContext, ledger: PaymentLedger) {
+        let directory = try TestPaths.temporaryDirectory("fraud")
+        defer { try? FileManager.default.removeItem(at: directory) }
+        var options = SampleOptions()
+        options.payments = payments
+        options.days = days
+        options.seed = seed
+        let ledger = PaymentLedger()
+        for (index, path) in try SampleGenerator(options: options).write(to: directory.path).enumerated() {
+            let batch = PaymentBatch(path: path)
+            _ = try PaymentFileReader.read(path: path, columns: ledgerColumns, onPayment: { batch.add($0) }, onRejection: { _ in })
+            ledger.merge(batch, fileIndex: UInt32(index))
+        }
+        let grouping = Grouper(settings: GroupingSettings()).group(ledger)
+        let guests = grouping.guests.enumerated().map { GuestSummary(id: "g\($0.offset)", group: $0.element, ledger: ledger, identifiers: grouping.identifiers) }
+        let context = FraudContext(ledger: ledger, grouping: grouping, thresholds: FraudThresholds())
+        return (FraudReviewer(context: context).review(guests), guests, context, ledger)
+    }
+
+    func testPlantedScenariosComeOutOnTopWithTheRightReasonsAndFewOrdinaryGuestsAreFlagged() throws {
+        let (queue, guests, context, _) = try review(payments: 20_000, days: 4, seed: 21)
+        var planted = Set<Int>()
+        for scenario in PlantedCase.allCases {
+            let indices = guests.indices.filter { index in
+                guests[index].fingerprints.contains(scenario.marker) || guests[index].emails.contains(scenario.marker)
+            }
+            XCTAssertFalse(indices.isEmpty, "\(scenario) is in the data")
+            for index in indices {
+                planted.insert(index)
+                let position = try XCTUnwrap(queue.firstIndex { $0.guest == index }, "\(scenario) is in the queue")
+                let entry = queue[position]
+                XCTAssertTrue(entry.findings.contains { $0.signal == scenario.expectedSignal }, "\(scenario): \(entry.findings.map(\.signal))")
+                XCTAssertGreaterThanOrEqual(entry.tier, .review, "\(scenario) needs a look (score \(entry.score))")
+                XCTAssertFalse(entry.findings.first { $0.signal == scenario.expectedSignal }?.reason.isEmpty ?? true)
+            }
+        }
+        // Card-testing victims come from bursts the generator makes on purpose; the rest are ordinary.
+        let inBursts = Set(context.bursts.flatMap(\.guests))
+        let ordinary = guests.indices.filter { !planted.contains($0) && !inBursts.contains($0) && !guests[$0].fingerprints.contains { $0.hasPrefix("PL") } }
+        let flagged = queue.filter { $0.tier >= .review && ordinary.contains($0.guest) }
+        let share = Double(flagged.count) / Double(ordinary.count)
+        let signalCounts = Dictionary(grouping: flagged.flatMap { $0.findings.map(\.signal) }, by: { $0 }).mapValues(\.count)
+        print("fraud review: signals among flagged ordinary guests: \(signalCounts.sorted { $0.key < $1.key })")
+        print("fraud review: \(flagged.count) of \(ordinary.count) ordinary guests flagged for review (\(String(format: "%.2f", share * 100))%), \(planted.count) planted guests, \(inBursts.count) card-testing guests")
+        XCTAssertLessThan(share, 0.02, "few ordinary guests are flagged")
+        // Every planted guest ranks in the top 5% of all guests.
+        for index in planted {
+            let position = queue.firstIndex { $0.guest == index }!
+            XCTAssertLessThan(Double(position), Double(guests.count) * 0.05, "\(guests[index].fingerprints) at \(position) of \(guests.count)")
+        }
+    }
+
+    func testCardTestingIsFoundAcrossGuestsAndEveryTouchedGuestInheritsIt() throws {
+        let (queue, guests, context, _) = try review(payments: 3000, days: 2, seed: 5)
+        let burst = try XCTUnwrap(context.bursts.first { $0.identifier == PlantedCase.cardTesting.marker })
+        XCTAssertEqual(burst.scope, .email)
+        XCTAssertGreaterThanOrEqual(burst.failures, 8)
+        XCTAssertGreaterThanOrEqual(burst.distinctCards, 8)
+        XCTAssertEqual(burst.guests.count, burst.distinctCards, "under the card policy every card is its own guest")
+        for guest in burst.guests {
+            XCTAssertTrue(queue.first { $0.guest == guest }?.findings.contains { $0.signal == "card_testing" } ?? false, guests[guest].id)
+        }
+    }
+
+    func testNetworkRatiosFollowTheRulesAndTheirDates() throws {
+        let header = "id,Created date (UTC),Amount,Currency,Status,Customer ID,Card Fingerprint,Card Brand,Dispute Status,Dispute Date (UTC),Terminal Reader ID\n"
+        var rows = ""
+        var number = 0
+        func add(_ month: String, _ brand: String, count: Int, disputes: Int, terminal: Int = 0) {
+            for index in 0..<count {
+                number += 1
+                let dispute = index < disputes ? "lost,\(month)-20 10:00:00" : ","
+                rows += "ch_\(number),\(month)-10 10:00:00,10.00,usd,Paid,,fp\(number),\(brand),\(dispute),\(index < terminal ? "tmr_1" : "")\n"
+            }
+        }
+        add("2026-03", "Visa", count: 100, disputes: 2)
+        add("2026-04", "Visa", count: 100, disputes: 2, terminal: 20)
+        add("2026-03", "MasterCard", count: 50, disputes: 0)
+        add("2026-04", "MasterCard", count: 10, disputes: 1)
+        let ledger = PaymentLedger()
+        let batch = PaymentBatch(path: "r.csv")
+        _ = try PaymentFileReader.read(source: Codecs.MemoryByteSource(Array((header + rows).utf8)), name: "r.csv", columns: ledgerColumns,
+                                       onPayment: { batch.add($0) }, onRejection: { XCTFail($0.message) })
+        ledger.merge(batch, fileIndex: 0)
+        let grouping = Grouper(settings: GroupingSettings()).group(ledger)
+        let ratios = NetworkRatios.compute(ledger: ledger, grouping: grouping, thresholds: FraudThresholds())
+        let march = try XCTUnwrap(ratios.first { $0.rule == "VAMP" && $0.month == "2026-03" })
+        XCTAssertEqual(march.ratio ?? 0, 0.02, accuracy: 1e-9)
+        XCTAssertEqual(march.threshold, 0.022, "2.2% before April 2026")
+        XCTAssertFalse(march.excessive, "not above 1,500 incidents")
+        XCTAssertTrue(march.note.contains("understated"))
+        let april = try XCTUnwrap(ratios.first { $0.rule == "VAMP" && $0.month == "2026-04" })
+        XCTAssertEqual(april.threshold, 0.015)
+        XCTAssertEqual(april.denominator, 80, "card-present payments (a terminal reader) are left out")
+        XCTAssertEqual(april.ratio ?? 0, 2.0 / 80, accuracy: 1e-9)
+        let ecmMarch = try XCTUnwrap(ratios.first { $0.rule == "ECM" && $0.month == "2026-03" })
+        XCTAssertNil(ecmMarch.ratio, "no previous month")
+        let ecmApril = try XCTUnwrap(ratios.first { $0.rule == "ECM" && $0.month == "2026-04" })
+        XCTAssertEqual(ecmApril.ratio ?? 0, 1.0 / 50, accuracy: 1e-9, "chargebacks this month ÷ transactions last month")
+        XCTAssertFalse(ecmApril.excessive, "fewer than 100 chargebacks")
+    }
+}
