@@ -10,10 +10,10 @@ public struct FraudContext {
     public let bursts: [CardTestingBurst]
     /// Bursts (indices into `bursts`) by guest index.
     public let burstsByGuest: [Int: [Int]]
-    /// Distinct cards seen with each email / phone identifier, and emails with each card.
-    let cardsByEmail: [Int32: Set<Int32>]
-    let cardsByPhone: [Int32: Set<Int32>]
-    let emailsByCard: [Int32: Set<Int32>]
+    /// Distinct cards seen with each email / phone identifier, and emails with each card,
+    /// indexed by identifier id.
+    let cardsByContact: [Int32]
+    let emailsByCard: [Int32]
 
     public init(ledger: PaymentLedger, grouping: GroupingResult, thresholds: FraudThresholds) {
         self.ledger = ledger
@@ -23,20 +23,35 @@ public struct FraudContext {
         var byGuest: [Int: [Int]] = [:]
         for (index, burst) in bursts.enumerated() { for guest in burst.guests { byGuest[guest, default: []].append(index) } }
         burstsByGuest = byGuest
-        var cardsByEmail: [Int32: Set<Int32>] = [:], cardsByPhone: [Int32: Set<Int32>] = [:], emailsByCard: [Int32: Set<Int32>] = [:]
+        // Distinct pairs by sorting packed (a, b) ids: no hashing, no sets.
         let ids = grouping.identifiers
+        let size = ids.table.identifiers.count
+        var contactCard: [UInt64] = []
+        var cardEmail: [UInt64] = []
         for index in 0..<ledger.entries.count {
-            let card = ids.card[index], email = ids.email[index], phone = ids.phone[index]
+            let card = ids.card[index]
             guard card >= 0 else { continue }
-            if email >= 0 {
-                cardsByEmail[email, default: []].insert(card)
-                emailsByCard[card, default: []].insert(email)
+            if ids.email[index] >= 0 {
+                contactCard.append(UInt64(ids.email[index]) << 32 | UInt64(card))
+                cardEmail.append(UInt64(card) << 32 | UInt64(ids.email[index]))
             }
-            if phone >= 0 { cardsByPhone[phone, default: []].insert(card) }
+            if ids.phone[index] >= 0 { contactCard.append(UInt64(ids.phone[index]) << 32 | UInt64(card)) }
         }
-        self.cardsByEmail = cardsByEmail
-        self.cardsByPhone = cardsByPhone
-        self.emailsByCard = emailsByCard
+        cardsByContact = FraudContext.distinctCounts(contactCard, size: size)
+        emailsByCard = FraudContext.distinctCounts(cardEmail, size: size)
+    }
+
+    /// For packed (key, value) pairs: the number of distinct values per key.
+    static func distinctCounts(_ pairs: [UInt64], size: Int) -> [Int32] {
+        var counts = [Int32](repeating: 0, count: size)
+        var sorted = pairs
+        sorted.sort()
+        var previous: UInt64?
+        for pair in sorted where pair != previous {
+            counts[Int(pair >> 32)] += 1
+            previous = pair
+        }
+        return counts
     }
 
     /// The most cards behind any email or phone this guest used.
@@ -44,8 +59,8 @@ public struct FraudContext {
         var best = 0
         let ids = grouping.identifiers
         for index in guest.payments {
-            if ids.email[index] >= 0 { best = max(best, cardsByEmail[ids.email[index]]?.count ?? 0) }
-            if ids.phone[index] >= 0 { best = max(best, cardsByPhone[ids.phone[index]]?.count ?? 0) }
+            if ids.email[index] >= 0 { best = max(best, Int(cardsByContact[Int(ids.email[index])])) }
+            if ids.phone[index] >= 0 { best = max(best, Int(cardsByContact[Int(ids.phone[index])])) }
         }
         return best
     }
@@ -55,7 +70,7 @@ public struct FraudContext {
         var best = 0
         let ids = grouping.identifiers
         for index in guest.payments where ids.card[index] >= 0 {
-            best = max(best, emailsByCard[ids.card[index]]?.count ?? 0)
+            best = max(best, Int(emailsByCard[Int(ids.card[index])]))
         }
         return best
     }

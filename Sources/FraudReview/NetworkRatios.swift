@@ -20,23 +20,41 @@ public struct MonthlyRatio: Sendable {
 
 public enum NetworkRatios {
     public static func compute(ledger: PaymentLedger, grouping: GroupingResult, thresholds: FraudThresholds) -> [MonthlyRatio] {
+        // Months as integers (year × 12 + month − 1) and brands classified once per pool id:
+        // no strings are made per payment.
         var settled: [String: [String: Int]] = [:]   // brand → month → settled card-not-present payments
         var transactions: [String: [String: Int]] = [:]  // brand → month → all card transactions
         var disputes: [String: [String: Int]] = [:]  // brand → month → disputes (by dispute month)
         let pool = ledger.pool
+        var brandOf = [Int8](repeating: -1, count: pool.count)  // -1 unknown yet, 0 other, 1 visa, 2 mastercard
+        var counts = [[Int: (settled: Int, all: Int, disputes: Int)]](repeating: [:], count: 3)
         for (index, entry) in ledger.entries.enumerated() {
             switch grouping.roles[index] {
             case .guest, .unmatched, .customer: break
             default: continue
             }
-            let brand = normalizedBrand(pool[entry.brand])
-            guard !brand.isEmpty else { continue }
-            let month = monthOf(entry.created)
-            transactions[brand, default: [:]][month, default: 0] += 1
-            if entry.status.isSucceeded && entry.terminalReader == 0 { settled[brand, default: [:]][month, default: 0] += 1 }
-            if isDispute(pool[entry.disputeStatus]) {
-                let when = entry.disputeDate == .min ? entry.created : entry.disputeDate
-                disputes[brand, default: [:]][monthOf(when), default: 0] += 1
+            if brandOf[Int(entry.brand)] < 0 {
+                switch normalizedBrand(pool[entry.brand]) {
+                case "visa": brandOf[Int(entry.brand)] = 1
+                case "mastercard": brandOf[Int(entry.brand)] = 2
+                default: brandOf[Int(entry.brand)] = 0
+                }
+            }
+            let brand = Int(brandOf[Int(entry.brand)])
+            guard brand > 0 else { continue }
+            let month = monthNumber(entry.created)
+            counts[brand][month, default: (0, 0, 0)].all += 1
+            if entry.status.isSucceeded && entry.terminalReader == 0 { counts[brand][month, default: (0, 0, 0)].settled += 1 }
+            if ledger.disputeKind(entry) > 0 {
+                counts[brand][monthNumber(entry.disputeDate == .min ? entry.created : entry.disputeDate), default: (0, 0, 0)].disputes += 1
+            }
+        }
+        for (brand, name) in [(1, "visa"), (2, "mastercard")] {
+            for (month, value) in counts[brand] {
+                let text = monthText(month)
+                if value.settled > 0 { settled[name, default: [:]][text] = value.settled }
+                if value.all > 0 { transactions[name, default: [:]][text] = value.all }
+                if value.disputes > 0 { disputes[name, default: [:]][text] = value.disputes }
             }
         }
         var result: [MonthlyRatio] = []
@@ -76,6 +94,14 @@ public enum NetworkRatios {
     }
 
     static func monthOf(_ seconds: Int64) -> String { String(UTCTime.formatDate(seconds).prefix(7)) }
+
+    /// year × 12 + month − 1 of a UTC time.
+    static func monthNumber(_ seconds: Int64) -> Int {
+        let (year, month, _, _, _, _) = UTCTime.components(seconds)
+        return year * 12 + month - 1
+    }
+
+    static func monthText(_ number: Int) -> String { String(format: "%04d-%02d", number / 12, number % 12 + 1) }
 
     static func previousMonth(_ month: String) -> String {
         let parts = month.split(separator: "-").compactMap { Int($0) }

@@ -114,6 +114,7 @@ public struct Grouper {
         var stats = IdentifierStats()
         var cache = NormalizationCache(poolSize: ledger.pool.count)
         var guestPayments: [Int] = []
+        var with = [0, 0, 0], placeholders = [0, 0, 0]
         for (index, entry) in entries.enumerated() {
             if let window = settings.window, !window.contains(entry.created) { roles[index] = .outsideWindow; continue }
             if entry.mode == .test && !settings.includeTest { roles[index] = .testLeftOut; continue }
@@ -130,20 +131,24 @@ public struct Grouper {
                 let id = cache.id(kind, poolID, ledger.pool, normalizer, &identifiers.table)
                 if id >= 0 {
                     any = true
-                    stats.paymentsWith[kind, default: 0] += 1
+                    with[kind.rank] += 1
                     switch kind {
                     case .card: identifiers.card[index] = id
                     case .email: identifiers.email[index] = id
                     case .phone: identifiers.phone[index] = id
                     }
                 } else if id == NormalizationCache.placeholder {
-                    stats.placeholderPayments[kind, default: 0] += 1
+                    placeholders[kind.rank] += 1
                     stats.placeholderValues[kind, default: [:]][ledger.pool[poolID].trimmingASCIIWhitespace().lowercased(), default: 0] += 1
                 } else if id == NormalizationCache.invalid {
                     stats.invalidPhonePayments += 1
                 }
             }
             if any { guestPayments.append(index) } else { roles[index] = .unmatched }
+        }
+        for kind in IdentifierKind.allCases {
+            if with[kind.rank] > 0 { stats.paymentsWith[kind] = with[kind.rank] }
+            if placeholders[kind.rank] > 0 { stats.placeholderPayments[kind] = placeholders[kind.rank] }
         }
         // (created, payment id in byte order): the order "first" and "most recently" refer to.
         ledger.keys.withUnsafeBufferPointer { keyBytes in

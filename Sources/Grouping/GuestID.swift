@@ -5,15 +5,19 @@ import Foundation
 /// identifier, so no email, phone or fingerprint can be read back from an id, and the same
 /// anchor and key always give the same id.
 public struct GuestIDGenerator {
-    private let key: SymmetricKey
+    /// HMAC state with the key already absorbed; copied per id instead of re-keying each time.
+    private let keyed: HMAC<SHA256>
 
     /// `keyBytes` is the secret (at least 16 bytes).
     public init(keyBytes: [UInt8]) {
-        key = SymmetricKey(data: keyBytes)
+        keyed = HMAC<SHA256>(key: SymmetricKey(data: keyBytes))
     }
 
     public func id(forAnchor anchor: String) -> String {
-        let mac = HMAC<SHA256>.authenticationCode(for: Data(anchor.utf8), using: key)
+        var hmac = keyed
+        var text = anchor
+        text.withUTF8 { hmac.update(data: UnsafeRawBufferPointer($0)) }
+        let mac = hmac.finalize()
         return "gcus_" + Base32.encode(Array(mac.prefix(15)))
     }
 

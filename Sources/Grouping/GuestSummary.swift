@@ -16,26 +16,26 @@ public struct CurrencyTotals: Sendable, Equatable {
 
     /// Adds one payment per the contract: gross over succeeded payments, refunds, disputes
     /// (not inquiries), losses of disputes whose status is `lost`.
-    public mutating func add(_ entry: LedgerEntry, pool: StringPool) {
+    public mutating func add(_ entry: LedgerEntry, ledger: PaymentLedger) {
         if entry.status.isSucceeded {
             gross += entry.amount
             succeeded += 1
         }
         refunded += entry.refunded
-        let status = pool[entry.disputeStatus]
-        if isDispute(status) {
+        let kind = ledger.disputeKind(entry)
+        if kind > 0 {
             disputed += entry.disputed
-            if status == "lost" { disputeLosses += entry.disputed }
+            if kind == 2 { disputeLosses += entry.disputed }
         }
     }
 }
 
 /// A dispute, not an inquiry: a dispute status that does not start with `warning_`.
 @inline(__always)
-public func isDispute(_ status: String) -> Bool { !status.isEmpty && !status.hasPrefix("warning_") }
+public func isDispute(_ status: String) -> Bool { isDisputeStatus(status) }
 
 /// Everything a guest carries (guests.md, "What each guest carries").
-public struct GuestSummary: Sendable {
+public final class GuestSummary: @unchecked Sendable {
     public var id: String
     public var anchor: Identifier
     public var payments: [Int]
@@ -62,7 +62,8 @@ public struct GuestSummary: Sendable {
         self.id = id
         anchor = group.anchor
         payments = group.payments
-        var cards = Set<String>(), emails = Set<String>(), phones = Set<String>(), fingerprints = Set<String>()
+        var cardLabels: [UInt64] = [], emailIDs: [Int32] = [], phoneIDs: [Int32] = [], cardIDs: [Int32] = []
+        var totals: [(Currency, CurrencyTotals)] = []
         let pool = ledger.pool
         for index in group.payments {
             let entry = ledger.entries[index]
@@ -72,20 +73,33 @@ public struct GuestSummary: Sendable {
             if entry.status.isSucceeded { succeeded += 1 }
             if entry.status == .failed { failed += 1 }
             if entry.refunded > 0 { refundedPayments += 1 }
-            if isDispute(pool[entry.disputeStatus]) { disputes += 1 }
-            if let currency = entry.currency { totals[currency, default: CurrencyTotals()].add(entry, pool: pool) }
+            if ledger.disputeKind(entry) > 0 { disputes += 1 }
+            if let currency = entry.currency {
+                if let slot = totals.firstIndex(where: { $0.0 == currency }) {
+                    totals[slot].1.add(entry, ledger: ledger)
+                } else {
+                    var first = CurrencyTotals()
+                    first.add(entry, ledger: ledger)
+                    totals.append((currency, first))
+                }
+            }
             if entry.card != 0 {
-                let label = [pool[entry.brand], pool[entry.last4]].filter { !$0.isEmpty }.joined(separator: " ")
-                if !label.isEmpty { cards.insert(label) }
+                if entry.brand != 0 || entry.last4 != 0 { cardLabels.append(UInt64(entry.brand) << 32 | UInt64(entry.last4)) }
                 latestCardPayment = index
             }
-            if identifiers.card[index] >= 0 { fingerprints.insert(identifiers.table[identifiers.card[index]].value) }
-            if identifiers.email[index] >= 0 { emails.insert(identifiers.table[identifiers.email[index]].value) }
-            if identifiers.phone[index] >= 0 { phones.insert(identifiers.table[identifiers.phone[index]].value) }
+            if identifiers.card[index] >= 0 { cardIDs.append(identifiers.card[index]) }
+            if identifiers.email[index] >= 0 { emailIDs.append(identifiers.email[index]) }
+            if identifiers.phone[index] >= 0 { phoneIDs.append(identifiers.phone[index]) }
         }
-        self.cards = cards.sorted()
-        self.emails = emails.sorted()
-        self.phones = phones.sorted()
-        self.fingerprints = fingerprints.sorted()
+        self.totals = Dictionary(totals, uniquingKeysWith: { a, _ in a })
+        func values(_ ids: [Int32]) -> [String] {
+            ids.count == 1 ? [identifiers.table[ids[0]].value] : Array(Set(ids)).map { identifiers.table[$0].value }.sorted()
+        }
+        self.fingerprints = values(cardIDs)
+        self.emails = values(emailIDs)
+        self.phones = values(phoneIDs)
+        self.cards = Array(Set(cardLabels)).map { label in
+            [pool[UInt32(label >> 32)], pool[UInt32(label & 0xFFFF_FFFF)]].filter { !$0.isEmpty }.joined(separator: " ")
+        }.sorted()
     }
 }

@@ -123,6 +123,18 @@ public final class PaymentBatch {
 
     public init(path: String) { report = FileReport(path: path) }
 
+    /// Last value and id per low-cardinality column: most rows repeat the previous row's brand,
+    /// country or status, so a string comparison saves the hash lookup.
+    private var recent = [(value: String, id: UInt32)](repeating: ("", 0), count: 10)
+
+    @inline(__always)
+    private func internRepeating(_ value: String, _ slot: Int) -> UInt32 {
+        if value == recent[slot].value { return recent[slot].id }
+        let id = pool.intern(value)
+        recent[slot] = (value, id)
+        return id
+    }
+
     /// Rebuilds a batch from archived parts (`strings[0]` is the empty string).
     public init(report: FileReport, entries: [LedgerEntry], keys: [UInt8], strings: [String], rejections: [Rejection]) {
         self.report = report
@@ -152,17 +164,17 @@ public final class PaymentBatch {
         entry.email = pool.intern(payment.email)
         entry.phone = pool.intern(payment.phone)
         entry.name = pool.intern(payment.name)
-        entry.brand = pool.intern(payment.cardBrand)
+        entry.brand = internRepeating(payment.cardBrand, 0)
         entry.last4 = pool.intern(payment.cardLast4)
-        entry.billingCountry = pool.intern(payment.billingCountry)
-        entry.disputeStatus = pool.intern(payment.disputeStatus)
-        entry.disputeReason = pool.intern(payment.disputeReason)
-        entry.rawStatus = pool.intern(payment.rawStatus)
-        entry.cvcCheck = pool.intern(payment.cvcCheck)
-        entry.avsZipCheck = pool.intern(payment.avsZipCheck)
-        entry.issueCountry = pool.intern(payment.cardIssueCountry)
-        entry.riskLevel = pool.intern(payment.riskLevel)
-        entry.riskScore = pool.intern(payment.riskScore)
+        entry.billingCountry = internRepeating(payment.billingCountry, 1)
+        entry.disputeStatus = internRepeating(payment.disputeStatus, 2)
+        entry.disputeReason = internRepeating(payment.disputeReason, 3)
+        entry.rawStatus = internRepeating(payment.rawStatus, 4)
+        entry.cvcCheck = internRepeating(payment.cvcCheck, 5)
+        entry.avsZipCheck = internRepeating(payment.avsZipCheck, 6)
+        entry.issueCountry = internRepeating(payment.cardIssueCountry, 7)
+        entry.riskLevel = internRepeating(payment.riskLevel, 8)
+        entry.riskScore = internRepeating(payment.riskScore, 9)
         entry.terminalReader = pool.intern(payment.terminalReaderID)
         entry.fields = payment.fields
         entry.line = UInt32(clamping: payment.source.line)
@@ -181,6 +193,23 @@ public final class PaymentLedger {
     private var slots: [Int32] = Array(repeating: -1, count: 1 << 16)
 
     public init() {}
+
+    /// For each pool id: is it a dispute status (set, not `warning_*`), and is it `lost`.
+    /// Computed once after merging, so totals and signals need no string work per payment.
+    public private(set) var disputeKinds: [UInt8] = []
+
+    /// 0: no dispute (empty or inquiry), 1: a dispute, 2: a lost dispute.
+    @inline(__always)
+    public func disputeKind(_ entry: LedgerEntry) -> UInt8 {
+        if Int(entry.disputeStatus) < disputeKinds.count { return disputeKinds[Int(entry.disputeStatus)] }
+        let status = pool[entry.disputeStatus]
+        return isDisputeStatus(status) ? (status == "lost" ? 2 : 1) : 0
+    }
+
+    /// Classifies every dispute status in the pool; call when merging is done.
+    public func finishMerging() {
+        disputeKinds = pool.strings.map { isDisputeStatus($0) ? ($0 == "lost" ? 2 : 1) : 0 }
+    }
 
     /// The payment key (id, or PaymentIntent ID) of entry `index`.
     public func key(_ index: Int) -> String {
@@ -308,6 +337,10 @@ public final class PaymentLedger {
         }
     }
 }
+
+/// A dispute, not an inquiry: a dispute status that is set and does not start with `warning_`.
+@inline(__always)
+public func isDisputeStatus(_ status: String) -> Bool { !status.isEmpty && !status.hasPrefix("warning_") }
 
 @inline(__always)
 private func memcmpEqual(_ a: UnsafePointer<UInt8>, _ b: UnsafePointer<UInt8>?, _ count: Int) -> Bool {

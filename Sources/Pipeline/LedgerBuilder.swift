@@ -101,6 +101,7 @@ public enum LedgerBuilder {
         }
         if let failure { throw failure }
         try mergeReady()
+        ledger.finishMerging()
         return Built(ledger: ledger, files: order, reports: reports, rejections: rejections, freshBatches: fresh)
     }
 

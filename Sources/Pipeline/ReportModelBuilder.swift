@@ -30,19 +30,25 @@ enum ReportModelBuilder {
         // Volume over time in the largest currency: by day over short spans, else by month.
         let main = (totals["all"] ?? [:]).max { $0.value.gross < $1.value.gross }?.key
         let byDay = last - first <= 62 * 86_400
-        var volume: [String: (Int64, Int64)] = [:]
+        var volumeByNumber: [Int: (Int64, Int64)] = [:]
         if let main {
             for (index, role) in grouping.roles.enumerated() {
                 let entry = ledger.entries[index]
                 guard entry.currency == main, entry.status.isSucceeded else { continue }
-                let day = UTCTime.formatDate(entry.created)
-                let key = byDay ? day : String(day.prefix(7))
+                let (y, mo, d, _, _, _) = UTCTime.components(entry.created)
+                let bucket = byDay ? (y * 12 + mo) * 32 + d : (y * 12 + mo) * 32
                 switch role {
-                case .guest, .unmatched: volume[key, default: (0, 0)].0 += entry.amount
-                case .customer: volume[key, default: (0, 0)].1 += entry.amount
+                case .guest, .unmatched: volumeByNumber[bucket, default: (0, 0)].0 += entry.amount
+                case .customer: volumeByNumber[bucket, default: (0, 0)].1 += entry.amount
                 default: break
                 }
             }
+        }
+        var volume: [String: (Int64, Int64)] = [:]
+        for (bucket, value) in volumeByNumber {
+            let months = bucket / 32, day = bucket % 32
+            let month = String(format: "%04d-%02d", (months - 1) / 12, (months - 1) % 12 + 1)
+            volume[byDay ? month + String(format: "-%02d", day) : month] = value
         }
         let queueRows = queue.map { entry -> ReportModel.QueueRow in
             let guest = guests[entry.guest]

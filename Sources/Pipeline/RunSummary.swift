@@ -3,7 +3,7 @@ import Grouping
 import Ingest
 
 /// `summary.json`: what a run read, what it found, and why (run-scoped, not byte-stable).
-struct RunSummary {
+final class RunSummary {
     let settings: RunSettings
     let built: LedgerBuilder.Built
     let grouping: GroupingResult
@@ -12,7 +12,21 @@ struct RunSummary {
     let seconds: Double
     let warnings: [String]
 
-    var counts: [String: Int] {
+    init(settings: RunSettings, built: LedgerBuilder.Built, grouping: GroupingResult, guests: [GuestSummary], key: IDKey,
+         seconds: Double, warnings: [String]) {
+        self.settings = settings
+        self.built = built
+        self.grouping = grouping
+        self.guests = guests
+        self.key = key
+        self.seconds = seconds
+        self.warnings = warnings
+    }
+
+    private(set) lazy var counts: [String: Int] = computeCounts()
+    private lazy var cachedTotals: [String: [Currency: CurrencyTotals]] = computeTotals()
+
+    private func computeCounts() -> [String: Int] {
         var counts: [String: Int] = ["test_mode_left_out": 0, "incomplete": 0, "customer_payments": 0, "unmatched": 0, "guest_payments": 0]
         for role in grouping.roles {
             switch role {
@@ -44,7 +58,9 @@ struct RunSummary {
     }
 
     /// Per category and currency: gross, refunded, net, disputed, dispute losses.
-    func totals() -> [String: [Currency: CurrencyTotals]] {
+    func totals() -> [String: [Currency: CurrencyTotals]] { cachedTotals }
+
+    private func computeTotals() -> [String: [Currency: CurrencyTotals]] {
         var totals: [String: [Currency: CurrencyTotals]] = [:]
         let ledger = built.ledger
         for (index, role) in grouping.roles.enumerated() {
@@ -57,8 +73,8 @@ struct RunSummary {
             }
             let entry = ledger.entries[index]
             guard let currency = entry.currency else { continue }
-            totals[category, default: [:]][currency, default: CurrencyTotals()].add(entry, pool: ledger.pool)
-            totals["all", default: [:]][currency, default: CurrencyTotals()].add(entry, pool: ledger.pool)
+            totals[category, default: [:]][currency, default: CurrencyTotals()].add(entry, ledger: ledger)
+            totals["all", default: [:]][currency, default: CurrencyTotals()].add(entry, ledger: ledger)
         }
         return totals
     }

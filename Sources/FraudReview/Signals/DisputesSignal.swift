@@ -9,9 +9,10 @@ struct DisputesSignal: FraudSignal {
         var fraudulent = 0, lost = 0
         for index in guest.payments {
             let entry = context.ledger.entries[index]
-            guard isDispute(context.ledger.pool[entry.disputeStatus]) else { continue }
+            let kind = context.ledger.disputeKind(entry)
+            guard kind > 0 else { continue }
             if context.ledger.pool[entry.disputeReason] == "fraudulent" { fraudulent += 1 }
-            if context.ledger.pool[entry.disputeStatus] == "lost" { lost += 1 }
+            if kind == 2 { lost += 1 }
         }
         let points = min(60, guest.disputes * 15 + fraudulent * 15 + lost * 10)
         var parts = ["\(guest.disputes) dispute\(guest.disputes == 1 ? "" : "s")"]
