@@ -1,3 +1,4 @@
+import Foundation
 import GuestPipeCore
 
 /// Which rule makes guests (guests.md, Grouping).
@@ -113,6 +114,7 @@ public struct Grouper {
         var identifiers = PaymentIdentifiers(count: entries.count)
         var stats = IdentifierStats()
         var cache = NormalizationCache(poolSize: ledger.pool.count)
+        cache.preparePhones(ledger: ledger, settings: settings, normalizer: normalizer)
         var guestPayments: [Int] = []
         var with = [0, 0, 0], placeholders = [0, 0, 0]
         for (index, entry) in entries.enumerated() {
@@ -224,6 +226,36 @@ struct NormalizationCache {
         phone = card
     }
 
+    /// Phones are the costly identifier (libphonenumber's regular expressions): every distinct
+    /// phone of a guest payment is normalised up front, on two threads, and spellings that differ
+    /// only in punctuation (`(415) 555-0100`, `415.555.0100`) are parsed once.
+    private var phoneValues: [NormalizedValue?] = []
+
+    mutating func preparePhones(ledger: PaymentLedger, settings: GroupingSettings, normalizer: IdentifierNormalizer) {
+        var needed = [Bool](repeating: false, count: ledger.pool.count)
+        for entry in ledger.entries where entry.phone != 0 && !entry.hasCustomer && entry.status != .incomplete {
+            needed[Int(entry.phone)] = true
+        }
+        var byShape: [String: [Int]] = [:]
+        for (id, isNeeded) in needed.enumerated() where isNeeded {
+            byShape[IdentifierNormalizer.phoneShape(ledger.pool[UInt32(id)]), default: []].append(id)
+        }
+        let shapes = Array(byShape)
+        let results = UnsafeMutableBufferPointer<NormalizedValue?>.allocate(capacity: shapes.count)
+        results.initialize(repeating: nil)
+        defer { results.deallocate() }
+        let pool = ledger.pool
+        DispatchQueue.concurrentPerform(iterations: 2) { part in
+            for index in stride(from: part, to: shapes.count, by: 2) {
+                results[index] = normalizer.phone(pool[UInt32(shapes[index].value[0])])
+            }
+        }
+        phoneValues = [NormalizedValue?](repeating: nil, count: ledger.pool.count)
+        for (index, shape) in shapes.enumerated() {
+            for id in shape.value { phoneValues[id] = results[index] }
+        }
+    }
+
     mutating func id(_ kind: IdentifierKind, _ poolID: UInt32, _ pool: StringPool, _ normalizer: IdentifierNormalizer,
                      _ table: inout IdentifierTable) -> Int32 {
         if poolID == 0 { return NormalizationCache.empty }
@@ -239,7 +271,7 @@ struct NormalizationCache {
         switch kind {
         case .card: value = normalizer.card(pool[poolID])
         case .email: value = normalizer.email(pool[poolID])
-        case .phone: value = normalizer.phone(pool[poolID])
+        case .phone: value = (slot < phoneValues.count ? phoneValues[slot] : nil) ?? normalizer.phone(pool[poolID])
         }
         let result: Int32
         switch value {

@@ -6,7 +6,8 @@ import Ingest
 /// much cheaper per lookup than `Dictionary<String, _>`'s seeded SipHash on this hot path.
 public final class StringPool {
     public private(set) var strings: [String] = [""]
-    private var hashes: [UInt32] = [0]
+    /// Full hash per string: compared before the bytes, and reused when the table grows.
+    private var hashes: [UInt64] = [0]
     private var slots = [Int32](repeating: -1, count: 1 << 10)
 
     public init() {}
@@ -16,18 +17,17 @@ public final class StringPool {
         if value.isEmpty { return 0 }
         var text = value
         let hash = text.withUTF8 { StringPool.hash($0) }
-        let tag = UInt32(truncatingIfNeeded: hash >> 32)
         let mask = slots.count - 1
         var slot = Int(truncatingIfNeeded: hash) & mask
         while true {
             let id = slots[slot]
             if id < 0 { break }
-            if hashes[Int(id)] == tag && strings[Int(id)] == text { return UInt32(id) }
+            if hashes[Int(id)] == hash && strings[Int(id)] == text { return UInt32(id) }
             slot = (slot + 1) & mask
         }
         let id = strings.count
         strings.append(text)
-        hashes.append(tag)
+        hashes.append(hash)
         slots[slot] = Int32(id)
         if strings.count * 2 > slots.count { grow() }
         return UInt32(id)
@@ -40,8 +40,7 @@ public final class StringPool {
         slots = [Int32](repeating: -1, count: slots.count * 2)
         let mask = slots.count - 1
         for id in 1..<strings.count {
-            var text = strings[id]
-            var slot = Int(truncatingIfNeeded: text.withUTF8 { StringPool.hash($0) }) & mask
+            var slot = Int(truncatingIfNeeded: hashes[id]) & mask
             while slots[slot] >= 0 { slot = (slot + 1) & mask }
             slots[slot] = Int32(id)
         }

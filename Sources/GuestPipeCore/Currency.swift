@@ -53,6 +53,33 @@ public struct Currency: Hashable, Comparable, Sendable, CustomStringConvertible 
     public static let all: [Currency] = known.sorted().compactMap { Currency(code: $0) }
     private static let indexes: [String: UInt16] = Dictionary(uniqueKeysWithValues: all.enumerated().map { ($1.code, UInt16($0 + 1)) })
 
+    /// Currencies by their three letters packed into an integer (`a` = 0 … `z` = 25), for
+    /// looking a code up from bytes without making a string.
+    private static let byPackedCode: [UInt16] = {
+        var table = [UInt16](repeating: 0, count: 26 * 26 * 26)
+        for (position, currency) in all.enumerated() {
+            let letters = Array(currency.code.utf8)
+            table[(Int(letters[0]) - 97) * 676 + (Int(letters[1]) - 97) * 26 + (Int(letters[2]) - 97)] = UInt16(position + 1)
+        }
+        return table
+    }()
+
+    /// The currency whose code the bytes spell (any case, surrounding spaces ignored); nil when
+    /// unknown. The reader's per-row path: no allocation.
+    public static func from(bytes raw: UnsafeRawBufferPointer) -> Currency? {
+        var start = 0, end = raw.count
+        while start < end, isASCIIWhitespace(raw[start]) { start += 1 }
+        while end > start, isASCIIWhitespace(raw[end - 1]) { end -= 1 }
+        guard end - start == 3 else { return nil }
+        var packed = 0
+        for offset in 0..<3 {
+            let letter = raw[start + offset] | 0x20
+            guard letter >= 97, letter <= 122 else { return nil }
+            packed = packed * 26 + Int(letter - 97)
+        }
+        return at(index: byPackedCode[packed])
+    }
+
     /// 1-based position in `Currency.all`.
     public var index: UInt16 { Currency.indexes[code] ?? 0 }
 

@@ -146,13 +146,12 @@ public enum GuestRun {
         }
         _ = lock
 
-        let built = try LedgerBuilder.build(sources: sources, jobs: settings.jobs, keepBatches: store != nil, progress: progress)
+        let archiving = store != nil && !settings.isWindow && !settings.reportOnly
+        let built = try LedgerBuilder.build(sources: sources, jobs: settings.jobs,
+                                            archiveFresh: archiving ? { try BatchArchive.encode($0) } : nil, progress: progress)
         lap("read")
-        let freshRows = built.freshBatches.isEmpty && store != nil ? 0 : built.reports.filter { report in
-            store == nil || built.freshBatches[report.path] != nil
-        }.reduce(UInt64(0)) { $0 + $1.rows }
-        let freshRejects = store == nil ? built.rejections.count
-            : built.freshBatches.values.reduce(0) { $0 + $1.rejections.count }
+        let freshRows = built.fresh.values.reduce(UInt64(0)) { $0 + $1.report.rows }
+        let freshRejects = built.fresh.values.reduce(0) { $0 + $1.rejections }
         if freshRows > 0, Double(freshRejects) / Double(freshRows) > settings.maxRejectRate {
             throw GuestPipeError(.tooManyRejects,
                                  "\(freshRejects) of \(freshRows) rows were rejected (\(String(format: "%.2f", Double(freshRejects) * 100 / Double(freshRows)))%, more than --max-reject-rate \(settings.maxRejectRate * 100)%); nothing was published",
@@ -260,15 +259,15 @@ public enum GuestRun {
             for input in inputs {
                 if input.status == .missing && settings.forgetMissing { commit.removals.append(input.path) }
                 guard input.status == .new || input.status == .changed || (settings.rebuild && input.status != .missing),
-                      let batch = built.freshBatches[input.path] else { continue }
-                let report = batch.report
+                      let freshFile = built.fresh[input.path], let archive = freshFile.archive else { continue }
+                let report = freshFile.report
                 let file = StoredFile(path: input.path, size: input.size ?? 0, modified: input.modified ?? 0, contentHash: input.hash ?? "",
                                       exportDay: ExportOrder.nameDay(input.path) ?? Int((report.lastCreated ?? 0) / 86_400),
                                       rows: Int64(report.rows), payments: Int64(report.payments), rejects: Int64(report.rejects),
                                       layout: report.profile?.rawValue ?? "", compression: report.compression.rawValue,
                                       firstCreated: report.firstCreated, lastCreated: report.lastCreated,
                                       csvBytes: Int64(report.uncompressedBytes), ingestedAt: UTCTime.formatISO(Int64(Date().timeIntervalSince1970)))
-                commit.upserts.append((file, try BatchArchive.encode(batch)))
+                commit.upserts.append((file, archive))
             }
             let tierOf = Dictionary(queue.map { ($0.guestID, $0.tier.rawValue) }, uniquingKeysWith: { $1 })
             commit.guests = guests.map { ($0.id, $0.anchor.kind.rawValue, built.ledger.key($0.payments[0]), tierOf[$0.id] ?? "none", $0.disputes) }

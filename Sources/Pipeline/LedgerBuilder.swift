@@ -13,8 +13,16 @@ public enum LedgerBuilder {
         public let files: [String]
         public let reports: [FileReport]
         public let rejections: [Rejection]
-        /// The batches read from exports in this run (to archive in state), by path.
-        public let freshBatches: [String: PaymentBatch]
+        /// Exports read (not loaded from state) in this run, by path: their report, rejected
+        /// rows and, when asked for, their state archive (encoded as soon as the batch was merged,
+        /// so only compressed bytes are held).
+        public let fresh: [String: FreshFile]
+    }
+
+    public struct FreshFile {
+        public let report: FileReport
+        public let rejections: Int
+        public let archive: [UInt8]?
     }
 
     /// Where a file's payments come from: the export itself, or a state archive of it.
@@ -30,12 +38,13 @@ public enum LedgerBuilder {
         }
     }
 
-    public static func build(files inputs: [String], jobs: Int, keepBatches: Bool = false,
-                             progress: @escaping (String) -> Void) throws -> Built {
-        try build(sources: inputs.map { .export($0) }, jobs: jobs, keepBatches: keepBatches, progress: progress)
+    public static func build(files inputs: [String], jobs: Int, progress: @escaping (String) -> Void) throws -> Built {
+        try build(sources: inputs.map { .export($0) }, jobs: jobs, progress: progress)
     }
 
-    public static func build(sources: [Source], jobs: Int, keepBatches: Bool = false,
+    /// `archiveFresh` turns each freshly read batch into state-archive bytes right after it is
+    /// merged (nil: archives are not needed).
+    public static func build(sources: [Source], jobs: Int, archiveFresh: ((PaymentBatch) throws -> [UInt8])? = nil,
                              progress: @escaping (String) -> Void) throws -> Built {
         // Exports whose name carries a date, and archives, are ordered before reading; undated
         // exports need their latest payment date, so they are read first and held.
@@ -61,26 +70,42 @@ public enum LedgerBuilder {
             }
         }
         let order = ExportOrder.sorted(known)
+        // State archives are decoded on a thread of their own, in merge order, a couple ahead.
+        let archivedOrder = order.filter { archived[$0] != nil }
+        let archivedPosition = Dictionary(uniqueKeysWithValues: archivedOrder.enumerated().map { ($1, $0) })
+        let loaded = OrderedResults(count: archivedOrder.count, window: 2)
+        if !archivedOrder.isEmpty {
+            let loader = Thread {
+                while let index = loaded.take() {
+                    loaded.finish(index, Result { try archived[archivedOrder[index]]!() })
+                }
+            }
+            loader.stackSize = 4 << 20
+            loader.start()
+        }
         let ledger = PaymentLedger()
         var reports: [FileReport] = []
         var rejections: [Rejection] = []
-        var fresh: [String: PaymentBatch] = [:]
+        var fresh: [String: FreshFile] = [:]
         var position = 0
-        func merge(_ batch: PaymentBatch, isFresh: Bool) {
+        func merge(_ batch: PaymentBatch, isFresh: Bool) throws {
             ledger.merge(batch, fileIndex: UInt32(position))
             reports.append(batch.report)
             rejections += batch.rejections
-            if isFresh && keepBatches { fresh[batch.report.path] = batch }
+            if isFresh {
+                fresh[batch.report.path] = FreshFile(report: batch.report, rejections: batch.rejections.count,
+                                                     archive: try archiveFresh?(batch))
+            }
             position += 1
         }
         func mergeReady() throws {
             while position < order.count {
                 let path = order[position]
                 if let batch = held.removeValue(forKey: path) {
-                    merge(batch, isFresh: true)
-                } else if let load = archived[path] {
+                    try merge(batch, isFresh: true)
+                } else if let index = archivedPosition[path] {
                     progress("loading \((path as NSString).lastPathComponent) from state")
-                    merge(try load(), isFresh: false)
+                    try merge(try loaded.wait(for: index), isFresh: false)
                 } else {
                     return
                 }
@@ -93,7 +118,7 @@ public enum LedgerBuilder {
             guard failure == nil else { return }
             do {
                 try mergeReady()
-                merge(batch, isFresh: true)
+                try merge(batch, isFresh: true)
                 try mergeReady()
             } catch {
                 failure = error
@@ -102,7 +127,7 @@ public enum LedgerBuilder {
         if let failure { throw failure }
         try mergeReady()
         ledger.finishMerging()
-        return Built(ledger: ledger, files: order, reports: reports, rejections: rejections, freshBatches: fresh)
+        return Built(ledger: ledger, files: order, reports: reports, rejections: rejections, fresh: fresh)
     }
 
     /// Reads `paths` on `jobs` threads; `consume` runs on the calling thread in path order.

@@ -40,4 +40,16 @@ final class MoneyTests: XCTestCase {
         XCTAssertNil(Currency(code: ""))
         XCTAssertNil(Currency(code: "usdollar"))
     }
+
+    func testCurrencyCodesAreReadFromBytesWithoutAllocation() {
+        func read(_ text: String) -> Currency? {
+            var copy = text
+            return copy.withUTF8 { Currency.from(bytes: UnsafeRawBufferPointer($0)) }
+        }
+        XCTAssertEqual(read("USD"), Currency(code: "usd"))
+        XCTAssertEqual(read(" jpy "), Currency(code: "jpy"))
+        XCTAssertEqual(read("KwD")?.exponent, 3)
+        for bad in ["", "us", "usdx", "xyz", "u$d", "12a"] { XCTAssertNil(read(bad), bad) }
+        for currency in Currency.all { XCTAssertEqual(read(currency.code.uppercased()), currency) }
+    }
 }

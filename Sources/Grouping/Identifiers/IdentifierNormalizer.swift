@@ -50,6 +50,21 @@ public struct IdentifierNormalizer {
         return .identifier(Identifier(kind: .email, value: value))
     }
 
+    /// Spellings of one phone number that differ only in spaces and punctuation share a shape
+    /// (`+` kept, digits kept), and normalise the same way. Anything with other characters
+    /// (letters, extensions) is its own shape.
+    public static func phoneShape(_ raw: String) -> String {
+        var shape = ""
+        for scalar in raw.unicodeScalars {
+            switch scalar {
+            case "0"..."9", "+": shape.unicodeScalars.append(scalar)
+            case " ", "-", ".", "(", ")", "\t", "/": continue
+            default: return "raw:" + raw
+            }
+        }
+        return shape
+    }
+
     /// `phone:` E.164 through libphonenumber with the default region.
     public func phone(_ raw: String) -> NormalizedValue {
         let value = raw.trimmingASCIIWhitespace()

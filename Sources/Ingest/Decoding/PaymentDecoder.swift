@@ -65,15 +65,15 @@ public final class PaymentDecoder {
         payment.status = payment.id.isEmpty ? .incomplete : status
         let incomplete = payment.status == .incomplete
 
-        let currencyText = text(record, .currency)
-        if currencyText.isEmpty {
+        let currencyBytes = record[columnIndexes[PaymentColumn.currency.rawValue]]
+        if let currency = Currency.from(bytes: currencyBytes) {
+            payment.currency = currency
+        } else if isBlank(currencyBytes) {
             if !incomplete {
                 return reject(record, location, .currency, .badCurrency, "the currency is empty")
             }
-        } else if let currency = Currency(code: currencyText) {
-            payment.currency = currency
         } else {
-            return reject(record, location, .currency, .badCurrency, "unknown currency code \"\(currencyText)\"")
+            return reject(record, location, .currency, .badCurrency, "unknown currency code \"\(text(record, .currency))\"")
         }
 
         guard let created = time(record, .created) else {
