@@ -216,6 +216,12 @@ public final class PaymentLedger {
         return String(decoding: keys[Int(entry.keyOffset)..<Int(entry.keyOffset) + Int(entry.keyLength)], as: UTF8.self)
     }
 
+    /// The entry of a payment key (id, or PaymentIntent ID), through the ledger's index.
+    public func index(ofKey key: String) -> Int? {
+        var text = key
+        return text.withUTF8 { bytes in find(bytes, hash: PaymentLedger.hash(bytes)) }
+    }
+
     /// Merges one file's batch; files must come in export order (earliest first).
     public func merge(_ batch: PaymentBatch, fileIndex: UInt32) {
         var remap = [UInt32](repeating: 0, count: batch.pool.count)

@@ -46,7 +46,7 @@ public enum GuestLookup {
             while let next = changes[target], seen.insert(target).inserted, !ids.contains(target) { target = next }
             guestIndex = ids.firstIndex(of: target)
             matchedBy = target == trimmed ? "guest id" : "former guest id \(trimmed), now \(target)"
-        } else if let index = (0..<built.ledger.entries.count).first(where: { built.ledger.key($0) == trimmed }) {
+        } else if let index = built.ledger.index(ofKey: trimmed) {
             if case .guest(let guest, _) = grouping.roles[index] { guestIndex = guest }
             matchedBy = "payment id"
         } else {

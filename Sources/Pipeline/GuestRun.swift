@@ -175,11 +175,12 @@ public enum GuestRun {
             previousChanges = try store.idChanges()
             let registry = try store.registry()
             let current = Set(guests.map(\.id))
-            var guestOfPayment: [String: String] = [:]
-            for guest in guests { for index in guest.payments { guestOfPayment[built.ledger.key(index)] = guest.id } }
+            let idOfGroup = GuestRun.guestIndexByGroup(guests: guests, grouping: grouping).map { guests[$0].id }
             for (old, firstPayment) in registry.sorted(by: { $0.key < $1.key }) where !current.contains(old) {
-                if let successor = guestOfPayment[firstPayment] { newChanges.append((old, successor)) }
+                guard let index = built.ledger.index(ofKey: firstPayment), case .guest(let group, _) = grouping.roles[index] else { continue }
+                newChanges.append((old, idOfGroup[group]))
             }
+            lap("id_changes")
         }
 
         progress("reviewing fraud signals")
