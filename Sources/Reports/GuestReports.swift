@@ -159,7 +159,7 @@ public enum GuestReports {
         let unmatchedFile = try CSVReportFile(directory: directory, name: "unmatched", header: unmatchedHeader, compression: compression)
         for index in unmatched {
             let entry = ledger.entries[index]
-            let reason = unmatchedReason(entry, ledger.pool)
+            let reason = unmatchedReason(entry)
             try unmatchedFile.write([ledger.key(index), UTCTime.format(entry.created), money(entry.amount, entry.currency),
                                      entry.currency?.code ?? "", entry.status.rawValue, reason,
                                      baseName(input.files[Int(entry.file)]), String(entry.line)])
@@ -180,7 +180,7 @@ public enum GuestReports {
     }
 
     /// Why a guest payment has no identifier: nothing at all, or only ignored values.
-    static func unmatchedReason(_ entry: LedgerEntry, _ pool: StringPool) -> String {
+    static func unmatchedReason(_ entry: LedgerEntry) -> String {
         var ignored: [String] = []
         if entry.card != 0 { ignored.append("card") }
         if entry.email != 0 { ignored.append("email") }
