@@ -75,9 +75,10 @@ public enum LedgerBuilder {
         let archivedPosition = Dictionary(uniqueKeysWithValues: archivedOrder.enumerated().map { ($1, $0) })
         let loaded = OrderedResults(count: archivedOrder.count, window: 2)
         if !archivedOrder.isEmpty {
+            let loads = archivedOrder.map { archived[$0]! }
             let loader = Thread {
                 while let index = loaded.take() {
-                    loaded.finish(index, Result { try archived[archivedOrder[index]]!() })
+                    loaded.finish(index, Result { try loads[index]() })
                 }
             }
             loader.stackSize = 4 << 20
