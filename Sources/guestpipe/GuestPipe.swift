@@ -10,21 +10,23 @@ struct GuestPipe: ParsableCommand {
         commandName: "guestpipe",
         abstract: "Group Stripe guest payments into guest customers, from compressed payment exports.",
         discussion: """
-        Reads Stripe payment exports (.csv.zst, .csv.gz or .csv; Dashboard "Payments" exports of \
-        either header generation, or warehouse `charges` tables) and works on the payments in them.
+        Reads Stripe payment exports (.csv.zst, .csv.gz or .csv; Dashboard "Payments" \
+        exports of either header generation, or warehouse `charges` tables), groups the \
+        payments made without a Customer into guest customers, reviews them for fraud, and \
+        writes reports; nightly from cron with a state, or ad hoc.
 
         Examples:
-          guestpipe inspect exports/*.csv.zst          what is in these files?
-          guestpipe read exports/day.csv.zst | head    decoded payments as NDJSON
-          guestpipe read --rejects exports/*.csv.zst   the rows that could not be read, and why
-          guestpipe sample --rows 5000 --out demo/     realistic synthetic exports
-          guestpipe run --input exports/ --out reports/  guest customers and reports
-          guestpipe run pipelines/nightly.toml         the same from a pipeline file (cron)
-          guestpipe guest ana@example.org --state st/  everything one guest paid
+          guestpipe run --input exports/ --out reports/  guest reports, report.html
+          guestpipe run pipelines/nightly.toml           the same from a pipeline file
+          guestpipe guest ana@example.org --state st/    everything one guest paid
+          guestpipe inspect exports/*.csv.zst            what is in these files?
+          guestpipe read exports/day.csv.zst | head      decoded payments as NDJSON
+          guestpipe read --rejects exports/*.csv.zst     rows that could not be read
+          guestpipe sample --rows 5000 --out demo/       synthetic exports
 
-        Exit codes: 0 success, 64 usage, 65 bad data (missing column, corrupt or truncated \
-        input, too many rejects), 66 no input or nothing new, 74 I/O error, 75 state locked by \
-        another run, 78 bad pipeline file, key or changed settings.
+        Exit codes: 0 success, 64 usage, 65 bad data (missing column, corrupt or \
+        truncated input, too many rejects), 66 no input or nothing new, 74 I/O error, \
+        75 state locked by another run, 78 bad pipeline file, key or changed settings.
         """,
         version: ToolVersion.current,
         subcommands: [Run.self, Report.self, Guest.self, Validate.self, Inspect.self, Read.self, Sample.self]
