@@ -161,10 +161,7 @@ public enum GuestRun {
 
         progress("grouping \(built.ledger.entries.count) payments")
         let grouping = Grouper(settings: settings.grouping).group(built.ledger)
-        let generator = GuestIDGenerator(keyBytes: key.bytes)
-        var guests = grouping.guests.map { group in
-            GuestSummary(id: generator.id(forAnchor: group.anchor.text), group: group, ledger: built.ledger, identifiers: grouping.identifiers)
-        }
+        var guests = GuestRun.summaries(grouping: grouping, ledger: built.ledger, key: key)
         guests.sort { $0.id < $1.id }
         lap("group")
 
@@ -289,6 +286,25 @@ public enum GuestRun {
 }
 
 extension GuestRun {
+    /// Guest ids and summaries, built on two threads: each guest reads the ledger only.
+    static func summaries(grouping: GroupingResult, ledger: PaymentLedger, key: IDKey) -> [GuestSummary] {
+        let generator = GuestIDGenerator(keyBytes: key.bytes)
+        let groups = grouping.guests
+        let slots = UnsafeMutableBufferPointer<GuestSummary?>.allocate(capacity: groups.count)
+        slots.initialize(repeating: nil)
+        defer {
+            slots.deinitialize()
+            slots.deallocate()
+        }
+        DispatchQueue.concurrentPerform(iterations: 2) { part in
+            for index in stride(from: part, to: groups.count, by: 2) {
+                slots[index] = GuestSummary(id: generator.id(forAnchor: groups[index].anchor.text), group: groups[index],
+                                            ledger: ledger, identifiers: grouping.identifiers)
+            }
+        }
+        return slots.map { $0! }
+    }
+
     /// For each grouping guest index, the position of its summary in the id-sorted list.
     static func guestIndexByGroup(guests: [GuestSummary], grouping: GroupingResult) -> [Int] {
         var result = [Int](repeating: 0, count: grouping.guests.count)
