@@ -54,13 +54,15 @@ public struct IdentifierStats: Sendable {
 /// The distinct normalised identifiers of a run, by id.
 public struct IdentifierTable: Sendable {
     public private(set) var identifiers: [Identifier] = []
-    private var ids: [String: Int32] = [:]
+    /// One map per kind, keyed by the normalised value: no `type:value` string per look-up.
+    private var ids: [[String: Int32]] = [[:], [:], [:]]
 
     mutating func id(for identifier: Identifier) -> Int32 {
-        if let id = ids[identifier.text] { return id }
+        let rank = identifier.kind.rank
+        if let id = ids[rank][identifier.value] { return id }
         let id = Int32(identifiers.count)
         identifiers.append(identifier)
-        ids[identifier.text] = id
+        ids[rank][identifier.value] = id
         return id
     }
 
@@ -153,14 +155,20 @@ public struct Grouper {
             if placeholders[kind.rank] > 0 { stats.placeholderPayments[kind] = placeholders[kind.rank] }
         }
         // (created, payment id in byte order): the order "first" and "most recently" refer to.
+        // Sorted as (created, index) pairs so comparisons touch two integers, not whole entries;
+        // the payment id decides only between payments of the same second.
+        var order = guestPayments.map { (created: entries[$0].created, index: $0) }
         ledger.keys.withUnsafeBufferPointer { keyBytes in
-            guestPayments.sort { a, b in
-                let x = entries[a], y = entries[b]
-                if x.created != y.created { return x.created < y.created }
-                return UnsafeBufferPointer(rebasing: keyBytes[Int(x.keyOffset)..<Int(x.keyOffset) + Int(x.keyLength)])
-                    .lexicographicallyPrecedes(UnsafeBufferPointer(rebasing: keyBytes[Int(y.keyOffset)..<Int(y.keyOffset) + Int(y.keyLength)]))
+            entries.withUnsafeBufferPointer { all in
+                order.sort { a, b in
+                    if a.created != b.created { return a.created < b.created }
+                    let x = all[a.index], y = all[b.index]
+                    return UnsafeBufferPointer(rebasing: keyBytes[Int(x.keyOffset)..<Int(x.keyOffset) + Int(x.keyLength)])
+                        .lexicographicallyPrecedes(UnsafeBufferPointer(rebasing: keyBytes[Int(y.keyOffset)..<Int(y.keyOffset) + Int(y.keyLength)]))
+                }
             }
         }
+        guestPayments = order.map(\.index)
         var guests: [GuestGroup] = []
         let table = identifiers.table
         switch settings.policy {

@@ -161,9 +161,10 @@ public enum GuestRun {
 
         progress("grouping \(built.ledger.entries.count) payments")
         let grouping = Grouper(settings: settings.grouping).group(built.ledger)
+        lap("group")
         var guests = GuestRun.summaries(grouping: grouping, ledger: built.ledger, key: key)
         guests.sort { $0.id < $1.id }
-        lap("group")
+        lap("summaries")
 
         // Guest ids that changed since the last run: the old id's first payment now belongs to another guest.
         var previousChanges: [(old: String, new: String, run: Int64, changedAt: String)] = []
