@@ -1,13 +1,12 @@
 # Helpers shared by the guestpipe benchmarks (reader.sh, grouping.sh); source it, do not run it.
 #
-# The sourcing script sets, before calling anything here:
-#   PROG        its name, for messages
-#   ROOT        the repository root
-#   BIN         the guestpipe binary (.build/release/guestpipe)
-#   SEED        the seed of 'guestpipe sample'
-#   PEER_VENV   the throwaway venv of the DuckDB peer
-#   DUCKDB_PIN  the reference duckdb version
-#   TMP         (before 'timed') a scratch directory
+# The sourcing script sets PROG (its name, for messages) and SCRIPT_DIR, and TMP (a scratch
+# directory) before calling 'timed'. This file sets what both benchmarks share:
+ROOT=$(cd "$SCRIPT_DIR/.." && pwd)        # the repository root
+BIN="$ROOT/.build/release/guestpipe"      # the binary under test
+SEED=42                                   # the seed of 'guestpipe sample'
+PEER_VENV=/tmp/duckdb-peer                # the throwaway venv of the DuckDB peer
+DUCKDB_PIN=2.0.1                          # the reference duckdb version
 
 die() { printf '%s: error: %s\n' "$PROG" "$*" >&2; exit 1; }
 note() { printf '%s: %s\n' "$PROG" "$*" >&2; }

@@ -10,11 +10,6 @@ set -euo pipefail
 
 PROG=$(basename "$0")
 SCRIPT_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
-ROOT=$(cd "$SCRIPT_DIR/.." && pwd)
-BIN="$ROOT/.build/release/guestpipe"
-SEED=42
-PEER_VENV=/tmp/duckdb-peer
-DUCKDB_PIN=2.0.1
 # shellcheck source=lib.sh
 source "$SCRIPT_DIR/lib.sh"
 

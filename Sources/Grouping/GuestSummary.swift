@@ -30,9 +30,6 @@ public struct CurrencyTotals: Sendable, Equatable {
     }
 }
 
-/// A dispute, not an inquiry: a dispute status that does not start with `warning_`.
-@inline(__always)
-public func isDispute(_ status: String) -> Bool { isDisputeStatus(status) }
 
 /// Everything a guest carries (guests.md, "What each guest carries").
 public final class GuestSummary: @unchecked Sendable {

@@ -15,11 +15,6 @@ public enum CardNumberRedactor {
         return text
     }
 
-    /// True when the text holds at least one card number.
-    public static func containsCardNumber(_ text: String) -> Bool {
-        redact(text) != text
-    }
-
     private static func redactSlow(_ text: String) -> String {
         let bytes = Array(text.utf8)
         var output: [UInt8] = []

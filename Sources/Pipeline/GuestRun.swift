@@ -164,6 +164,7 @@ public enum GuestRun {
         lap("group")
         var guests = GuestRun.summaries(grouping: grouping, ledger: built.ledger, key: key)
         guests.sort { $0.id < $1.id }
+        let idOfGroup = GuestRun.guestIndexByGroup(guests: guests, grouping: grouping).map { guests[$0].id }
         lap("summaries")
 
         // Guest ids that changed since the last run: the old id's first payment now belongs to another guest.
@@ -173,7 +174,6 @@ public enum GuestRun {
             previousChanges = try store.idChanges()
             let registry = try store.registry()
             let current = Set(guests.map(\.id))
-            let idOfGroup = GuestRun.guestIndexByGroup(guests: guests, grouping: grouping).map { guests[$0].id }
             for (old, firstPayment) in registry.sorted(by: { $0.key < $1.key }) where !current.contains(old) {
                 guard let index = built.ledger.index(ofKey: firstPayment), case .guest(let group, _) = grouping.roles[index] else { continue }
                 newChanges.append((old, idOfGroup[group]))
@@ -198,9 +198,7 @@ public enum GuestRun {
                                      policy: settings.grouping.policy, files: built.files, privacy: csvPrivacy)
         try GuestReports.write(input, to: publisher.staging, compression: settings.compression)
         try FraudReports.writeReview(queue, to: publisher.staging, compression: settings.compression)
-        let guestIndexByGroup = GuestRun.guestIndexByGroup(guests: guests, grouping: grouping)
-        let groupIDs = guestIndexByGroup.map { guests[$0].id }
-        try FraudReports.writeBursts(fraudContext.bursts, guestIDs: groupIDs, ledger: built.ledger, privacy: csvPrivacy,
+        try FraudReports.writeBursts(fraudContext.bursts, guestIDs: idOfGroup, ledger: built.ledger, privacy: csvPrivacy,
                                      to: publisher.staging, compression: settings.compression)
         let rejectsFile = try CSVReportFile(directory: publisher.staging, name: "rejects", header: RejectsCSV.header, compression: settings.compression)
         for rejection in built.rejections { try rejectsFile.write(RejectsCSV.row(rejection)) }
