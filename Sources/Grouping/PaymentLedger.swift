@@ -1,59 +1,6 @@
 import GuestPipeCore
 import Ingest
 
-/// Interns strings to small integers: one copy of each distinct value (cards, emails, names…).
-/// Id 0 is the empty string. An open-addressing table over FNV-1a hashes of the UTF-8 bytes:
-/// much cheaper per lookup than `Dictionary<String, _>`'s seeded SipHash on this hot path.
-public final class StringPool {
-    public private(set) var strings: [String] = [""]
-    /// Full hash per string: compared before the bytes, and reused when the table grows.
-    private var hashes: [UInt64] = [0]
-    private var slots = [Int32](repeating: -1, count: 1 << 10)
-
-    public init() {}
-
-    @inline(__always)
-    public func intern(_ value: String) -> UInt32 {
-        if value.isEmpty { return 0 }
-        var text = value
-        let hash = text.withUTF8 { StringPool.hash($0) }
-        let mask = slots.count - 1
-        var slot = Int(truncatingIfNeeded: hash) & mask
-        while true {
-            let id = slots[slot]
-            if id < 0 { break }
-            if hashes[Int(id)] == hash && strings[Int(id)] == text { return UInt32(id) }
-            slot = (slot + 1) & mask
-        }
-        let id = strings.count
-        strings.append(text)
-        hashes.append(hash)
-        slots[slot] = Int32(id)
-        if strings.count * 2 > slots.count { grow() }
-        return UInt32(id)
-    }
-
-    public subscript(id: UInt32) -> String { strings[Int(id)] }
-    public var count: Int { strings.count }
-
-    private func grow() {
-        slots = [Int32](repeating: -1, count: slots.count * 2)
-        let mask = slots.count - 1
-        for id in 1..<strings.count {
-            var slot = Int(truncatingIfNeeded: hashes[id]) & mask
-            while slots[slot] >= 0 { slot = (slot + 1) & mask }
-            slots[slot] = Int32(id)
-        }
-    }
-
-    @inline(__always)
-    static func hash(_ bytes: UnsafeBufferPointer<UInt8>) -> UInt64 {
-        var hash: UInt64 = 0xCBF2_9CE4_8422_2325
-        for byte in bytes { hash = (hash ^ UInt64(byte)) &* 0x0000_0100_0000_01B3 }
-        return hash ^ (hash >> 31)
-    }
-}
-
 /// One payment as the grouping stage keeps it: numbers inline, text as pool ids, the payment
 /// key as bytes in the ledger's arena. About 100 bytes, so millions fit in memory.
 public struct LedgerEntry: Sendable {
@@ -116,31 +63,72 @@ public let ledgerColumns: Set<PaymentColumn> = [
 public final class PaymentBatch {
     public var entries: [LedgerEntry] = []
     public var keys: [UInt8] = []
-    public let pool = StringPool()
+    public let pool: StringPool
     public var rejections: [Rejection] = []
     public var report: FileReport
 
-    public init(path: String) { report = FileReport(path: path) }
+    public init(path: String) {
+        report = FileReport(path: path)
+        pool = StringPool()
+    }
 
     /// Last value and id per low-cardinality column: most rows repeat the previous row's brand,
-    /// country or status, so a string comparison saves the hash lookup.
-    private var recent = [(value: String, id: UInt32)](repeating: ("", 0), count: 10)
+    /// country or status, so comparing a few bytes saves the hash lookup.
+    private var recent = [(bytes: [UInt8], id: UInt32)](repeating: ([], 0), count: 10)
 
     @inline(__always)
-    private func internRepeating(_ value: String, _ slot: Int) -> UInt32 {
-        if value == recent[slot].value { return recent[slot].id }
-        let id = pool.intern(value)
-        recent[slot] = (value, id)
+    private func internRepeating(_ value: UnsafeBufferPointer<UInt8>, _ slot: Int) -> UInt32 {
+        if value.isEmpty { return 0 }
+        if recent[slot].bytes.elementsEqual(value) { return recent[slot].id }
+        let id = pool.intern(bytes: value)
+        recent[slot] = (Array(value), id)
         return id
     }
 
-    /// Rebuilds a batch from archived parts (`strings[0]` is the empty string).
-    public init(report: FileReport, entries: [LedgerEntry], keys: [UInt8], strings: [String], rejections: [Rejection]) {
+    /// Rebuilds a batch from archived parts.
+    public init(report: FileReport, entries: [LedgerEntry], keys: [UInt8], pool: StringPool, rejections: [Rejection]) {
         self.report = report
         self.entries = entries
         self.keys = keys
+        self.pool = pool
         self.rejections = rejections
-        for string in strings.dropFirst() { _ = pool.intern(string) }
+    }
+
+    /// Adds a payment as the reader decoded it, interning its text straight from the CSV bytes
+    /// (called in file order).
+    public func add(_ payment: PaymentRecord) {
+        var entry = LedgerEntry()
+        entry.keyOffset = UInt32(keys.count)
+        payment.withKey { keys.append(contentsOf: $0) }
+        entry.keyLength = UInt16(keys.count - Int(entry.keyOffset))
+        entry.status = payment.status
+        entry.mode = payment.mode
+        entry.hasCustomer = payment.hasCustomer
+        entry.currency = payment.currency
+        entry.created = payment.created
+        entry.amount = payment.amount
+        entry.refunded = payment.amountRefunded
+        entry.disputed = payment.disputedAmount
+        entry.disputeDate = payment.disputeDate ?? .min
+        entry.card = payment.withText(.cardFingerprint) { pool.intern(bytes: $0) }
+        entry.email = payment.withEmail { pool.intern(bytes: $0) }
+        entry.phone = payment.withText(.phone) { pool.intern(bytes: $0) }
+        entry.name = payment.withText(.name) { pool.intern(bytes: $0) }
+        entry.brand = payment.withText(.cardBrand) { internRepeating($0, 0) }
+        entry.last4 = payment.withText(.cardLast4) { pool.intern(bytes: $0) }
+        entry.billingCountry = payment.withText(.billingCountry) { internRepeating($0, 1) }
+        entry.disputeStatus = payment.withDisputeStatus { internRepeating($0, 2) }
+        entry.disputeReason = payment.withText(.disputeReason) { internRepeating($0, 3) }
+        entry.rawStatus = payment.withText(.status) { internRepeating($0, 4) }
+        entry.cvcCheck = payment.withText(.cvcCheck) { internRepeating($0, 5) }
+        entry.avsZipCheck = payment.withText(.avsZipCheck) { internRepeating($0, 6) }
+        entry.issueCountry = payment.withText(.cardIssueCountry) { internRepeating($0, 7) }
+        entry.riskLevel = payment.withText(.riskLevel) { internRepeating($0, 8) }
+        entry.riskScore = payment.withText(.riskScore) { internRepeating($0, 9) }
+        entry.terminalReader = payment.withText(.terminalReaderID) { pool.intern(bytes: $0) }
+        entry.fields = payment.fields
+        entry.line = UInt32(clamping: payment.line)
+        entries.append(entry)
     }
 
     /// Adds a decoded payment (called in file order).
@@ -163,17 +151,17 @@ public final class PaymentBatch {
         entry.email = pool.intern(payment.email)
         entry.phone = pool.intern(payment.phone)
         entry.name = pool.intern(payment.name)
-        entry.brand = internRepeating(payment.cardBrand, 0)
+        entry.brand = pool.intern(payment.cardBrand)
         entry.last4 = pool.intern(payment.cardLast4)
-        entry.billingCountry = internRepeating(payment.billingCountry, 1)
-        entry.disputeStatus = internRepeating(payment.disputeStatus, 2)
-        entry.disputeReason = internRepeating(payment.disputeReason, 3)
-        entry.rawStatus = internRepeating(payment.rawStatus, 4)
-        entry.cvcCheck = internRepeating(payment.cvcCheck, 5)
-        entry.avsZipCheck = internRepeating(payment.avsZipCheck, 6)
-        entry.issueCountry = internRepeating(payment.cardIssueCountry, 7)
-        entry.riskLevel = internRepeating(payment.riskLevel, 8)
-        entry.riskScore = internRepeating(payment.riskScore, 9)
+        entry.billingCountry = pool.intern(payment.billingCountry)
+        entry.disputeStatus = pool.intern(payment.disputeStatus)
+        entry.disputeReason = pool.intern(payment.disputeReason)
+        entry.rawStatus = pool.intern(payment.rawStatus)
+        entry.cvcCheck = pool.intern(payment.cvcCheck)
+        entry.avsZipCheck = pool.intern(payment.avsZipCheck)
+        entry.issueCountry = pool.intern(payment.cardIssueCountry)
+        entry.riskLevel = pool.intern(payment.riskLevel)
+        entry.riskScore = pool.intern(payment.riskScore)
         entry.terminalReader = pool.intern(payment.terminalReaderID)
         entry.fields = payment.fields
         entry.line = UInt32(clamping: payment.source.line)
@@ -207,7 +195,12 @@ public final class PaymentLedger {
 
     /// Classifies every dispute status in the pool; call when merging is done.
     public func finishMerging() {
-        disputeKinds = pool.strings.map { isDisputeStatus($0) ? ($0 == "lost" ? 2 : 1) : 0 }
+        disputeKinds = (0..<pool.count).map { id in
+            pool.withBytes(UInt32(id)) { bytes in
+                if bytes.isEmpty || bytes.starts(with: "warning_".utf8) { return 0 }
+                return bytes.elementsEqual("lost".utf8) ? 2 : 1
+            }
+        }
     }
 
     /// The payment key (id, or PaymentIntent ID) of entry `index`.
@@ -225,7 +218,10 @@ public final class PaymentLedger {
     /// Merges one file's batch; files must come in export order (earliest first).
     public func merge(_ batch: PaymentBatch, fileIndex: UInt32) {
         var remap = [UInt32](repeating: 0, count: batch.pool.count)
-        for (local, value) in batch.pool.strings.enumerated() { remap[local] = pool.intern(value) }
+        let incomingPool = batch.pool
+        for local in 1..<incomingPool.count {
+            remap[local] = incomingPool.withBytes(UInt32(local)) { pool.intern(bytes: $0, hash: incomingPool.hash(of: UInt32(local))) }
+        }
         entries.reserveCapacity(entries.count + batch.entries.count)
         batch.keys.withUnsafeBufferPointer { batchKeys in
             for var incoming in batch.entries {
@@ -350,6 +346,5 @@ public func isDisputeStatus(_ status: String) -> Bool { !status.isEmpty && !stat
 @inline(__always)
 private func memcmpEqual(_ a: UnsafePointer<UInt8>, _ b: UnsafePointer<UInt8>?, _ count: Int) -> Bool {
     guard let b else { return count == 0 }
-    for offset in 0..<count where a[offset] != b[offset] { return false }
-    return true
+    return memoryEqual(a, b, count)
 }

@@ -47,9 +47,17 @@ public enum PaymentFileReader {
     public static func read(path: String, columns: Set<PaymentColumn>? = nil,
                             onPayment: (Payment) throws -> Void,
                             onRejection: (Rejection) throws -> Void) throws -> FileReport {
+        try readRecords(path: path, columns: columns, onRecord: { try onPayment($0.makePayment()) }, onRejection: onRejection)
+    }
+
+    /// Like `read`, but hands out each payment as a `PaymentRecord` whose text is still in the
+    /// CSV buffer: no string is made per field (the grouping stage interns the bytes).
+    public static func readRecords(path: String, columns: Set<PaymentColumn>? = nil,
+                                   onRecord: (PaymentRecord) throws -> Void,
+                                   onRejection: (Rejection) throws -> Void) throws -> FileReport {
         let raw = try FileByteSource(path: path)
-        return try read(source: raw, name: path, compressedSize: { raw.bytesRead }, columns: columns,
-                        onPayment: onPayment, onRejection: onRejection)
+        return try readRecords(source: raw, name: path, compressedSize: { raw.bytesRead }, columns: columns,
+                               onRecord: onRecord, onRejection: onRejection)
     }
 
     /// Reads any byte source (tests feed memory sources split in arbitrary chunks).
@@ -57,6 +65,14 @@ public enum PaymentFileReader {
                             chunkSize: Int = 1 << 20, columns: Set<PaymentColumn>? = nil,
                             onPayment: (Payment) throws -> Void,
                             onRejection: (Rejection) throws -> Void) throws -> FileReport {
+        try readRecords(source: raw, name: name, compressedSize: compressedSize, chunkSize: chunkSize, columns: columns,
+                        onRecord: { try onPayment($0.makePayment()) }, onRejection: onRejection)
+    }
+
+    public static func readRecords(source raw: ByteSource, name: String, compressedSize: () -> UInt64 = { 0 },
+                                   chunkSize: Int = 1 << 20, columns: Set<PaymentColumn>? = nil,
+                                   onRecord: (PaymentRecord) throws -> Void,
+                                   onRejection: (Rejection) throws -> Void) throws -> FileReport {
         var report = FileReport(path: name)
         let decompressed = try DecompressingSource(raw, name: name)
         report.compression = decompressed.compression
@@ -80,13 +96,12 @@ public enum PaymentFileReader {
                 return
             }
             report.rows += 1
-            let outcome = active.decode(record)
-            switch outcome {
+            switch active.decodeRecord(record) {
             case .payment(let payment):
                 report.payments += 1
                 if payment.status == .incomplete {
                     report.incomplete += 1
-                } else if payment.customerID.isEmpty {
+                } else if !payment.hasCustomer {
                     report.guestPayments += 1
                 } else {
                     report.customerPayments += 1
@@ -94,7 +109,7 @@ public enum PaymentFileReader {
                 if payment.mode == .test { report.testMode += 1 }
                 if report.firstCreated.map({ payment.created < $0 }) ?? true { report.firstCreated = payment.created }
                 if report.lastCreated.map({ payment.created > $0 }) ?? true { report.lastCreated = payment.created }
-                try onPayment(payment)
+                try onRecord(payment)
             case .rejection(let rejection):
                 report.rejects += 1
                 try onRejection(rejection)

@@ -160,7 +160,7 @@ public enum LedgerBuilder {
     static func readBatch(_ path: String, progress: @escaping (String) -> Void) throws -> PaymentBatch {
         let batch = PaymentBatch(path: path)
         var count = 0
-        batch.report = try PaymentFileReader.read(path: path, columns: ledgerColumns, onPayment: { payment in
+        batch.report = try PaymentFileReader.readRecords(path: path, columns: ledgerColumns, onRecord: { payment in
             batch.add(payment)
             count += 1
             if count % 100_000 == 0 { progress("\((path as NSString).lastPathComponent): \(count) payments") }

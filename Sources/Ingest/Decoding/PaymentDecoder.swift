@@ -1,21 +1,23 @@
 import GuestPipeCore
 
 /// Turns CSV records of one file into payments, or into rejections that say why not.
-/// Works on the record's bytes directly: numbers and times are parsed without making strings,
-/// and text fields become strings only once, trimmed and with card numbers redacted.
+/// Works on the record's bytes directly: numbers, times, status and currency are parsed without
+/// making strings, and text fields stay bytes in the record (`PaymentRecord.withText`) until a
+/// caller asks for them, trimmed and with card numbers redacted.
 public final class PaymentDecoder {
     public let mapping: HeaderMapping
     public let file: String
-    private let columnIndexes: [Int]
+    fileprivate let columnIndexes: [Int]
     private let minorUnits: Bool
     /// Rows in which some text was not valid UTF-8 (kept, bytes replaced by U+FFFD).
     public private(set) var rowsWithInvalidUTF8: UInt64 = 0
     /// Text fields in which a card number was masked.
     public private(set) var redactedFields: UInt64 = 0
-    private var rowHadInvalidUTF8 = false
+    /// The last record counted in `rowsWithInvalidUTF8` (a row counts once).
+    private var lastInvalidRecord: UInt64 = .max
 
     private let fields: PaymentFields
-    private let decodesMetadata: Bool
+    fileprivate let decodesMetadata: Bool
 
     /// `columns` limits decoding to the columns a caller needs (the required ones are always
     /// decoded); nil decodes everything. Skipped columns stay empty and are not marked present.
@@ -41,43 +43,52 @@ public final class PaymentDecoder {
         case rejection(Rejection)
     }
 
-    /// Decodes one data record.
+    public enum RecordOutcome {
+        case payment(PaymentRecord)
+        case rejection(Rejection)
+    }
+
+    /// Decodes one data record into a `Payment` (every text field made a string).
     public func decode(_ record: CSVRecord) -> Outcome {
-        let location = SourceLocation(file: file, line: record.line, record: record.number)
+        switch decodeRecord(record) {
+        case .payment(let decoded): return .payment(decoded.makePayment())
+        case .rejection(let rejection): return .rejection(rejection)
+        }
+    }
+
+    /// Decodes one data record: its numbers, times, status and currency are checked and parsed;
+    /// its text stays in the record, valid as long as the record is.
+    public func decodeRecord(_ record: CSVRecord) -> RecordOutcome {
         guard record.count == mapping.headers.count else {
-            return reject(record, location, nil, .fieldCount,
+            return reject(record, nil, .fieldCount,
                           "expected \(mapping.headers.count) fields as in the header, found \(record.count)")
         }
-        rowHadInvalidUTF8 = false
-        var payment = Payment(source: location)
+        var payment = PaymentRecord(record: record, decoder: self)
         payment.fields = fields
-        payment.id = text(record, .id)
-        payment.paymentIntentID = text(record, .paymentIntentID)
-        if payment.id.isEmpty && payment.paymentIntentID.isEmpty {
-            return reject(record, location, .id, .missingID, "the row has neither an id nor a PaymentIntent ID")
+        let hasID = !isBlank(field(record, .id)), hasIntent = !isBlank(field(record, .paymentIntentID))
+        if !hasID && !hasIntent {
+            return reject(record, .id, .missingID, "the row has neither an id nor a PaymentIntent ID")
         }
-
-        payment.rawStatus = text(record, .status)
-        guard let status = mapStatus(payment.rawStatus, record: record) else {
-            return reject(record, location, .status, .badStatus,
-                          "unknown status \"\(payment.rawStatus)\" (expected Paid, Refunded, Failed, Pending or a PaymentIntent state)")
+        guard let status = mapStatus(record) else {
+            return reject(record, .status, .badStatus,
+                          "unknown status \"\(text(record, .status))\" (expected Paid, Refunded, Failed, Pending or a PaymentIntent state)")
         }
-        payment.status = payment.id.isEmpty ? .incomplete : status
+        payment.status = hasID ? status : .incomplete
         let incomplete = payment.status == .incomplete
 
-        let currencyBytes = record[columnIndexes[PaymentColumn.currency.rawValue]]
+        let currencyBytes = field(record, .currency)
         if let currency = Currency.from(bytes: currencyBytes) {
             payment.currency = currency
         } else if isBlank(currencyBytes) {
             if !incomplete {
-                return reject(record, location, .currency, .badCurrency, "the currency is empty")
+                return reject(record, .currency, .badCurrency, "the currency is empty")
             }
         } else {
-            return reject(record, location, .currency, .badCurrency, "unknown currency code \"\(text(record, .currency))\"")
+            return reject(record, .currency, .badCurrency, "unknown currency code \"\(text(record, .currency))\"")
         }
 
-        guard let created = time(record, .created) else {
-            return reject(record, location, .created, .badTime,
+        guard let created = UTCTime.parse(field(record, .created)) else {
+            return reject(record, .created, .badTime,
                           "cannot read the creation time \"\(text(record, .created))\" (expected e.g. 2024-09-20 17:40:57)")
         }
         payment.created = created
@@ -86,82 +97,63 @@ public final class PaymentDecoder {
         switch amount(record, .amount, exponent: exponent) {
         case .success(let value): payment.amount = value
         case .failure(.empty) where incomplete: payment.amount = 0
-        case .failure(let error): return rejectAmount(record, location, .amount, error, payment.currency)
+        case .failure(let error): return rejectAmount(record, .amount, error, payment.currency)
         }
         switch amount(record, .amountRefunded, exponent: exponent) {
         case .success(let value): payment.amountRefunded = value
         case .failure(.empty): break
-        case .failure(let error): return rejectAmount(record, location, .amountRefunded, error, payment.currency)
+        case .failure(let error): return rejectAmount(record, .amountRefunded, error, payment.currency)
         }
         switch amount(record, .disputedAmount, exponent: exponent) {
         case .success(let value): payment.disputedAmount = value
         case .failure(.empty): break
-        case .failure(let error): return rejectAmount(record, location, .disputedAmount, error, payment.currency)
+        case .failure(let error): return rejectAmount(record, .disputedAmount, error, payment.currency)
         }
         if has(.disputeDate) {
-            let raw = record[columnIndexes[PaymentColumn.disputeDate.rawValue]]
+            let raw = field(record, .disputeDate)
             if !isBlank(raw) {
                 guard let date = UTCTime.parse(raw) else {
-                    return reject(record, location, .disputeDate, .badTime, "cannot read the dispute date \"\(text(record, .disputeDate))\"")
+                    return reject(record, .disputeDate, .badTime, "cannot read the dispute date \"\(text(record, .disputeDate))\"")
                 }
                 payment.disputeDate = date
             }
         }
-
-        payment.customerID = text(record, .customerID)
+        payment.hasCustomer = !isBlank(field(record, .customerID))
         payment.mode = mode(record)
-        payment.description = text(record, .description)
-        payment.paymentSourceType = text(record, .paymentSourceType)
-        payment.declineReason = text(record, .declineReason)
-        payment.cardFingerprint = text(record, .cardFingerprint)
-        payment.cardLast4 = text(record, .cardLast4)
-        payment.cardBrand = text(record, .cardBrand)
-        payment.cardFunding = text(record, .cardFunding)
-        payment.cardIssueCountry = text(record, .cardIssueCountry)
-        payment.billingCountry = text(record, .billingCountry)
-        payment.billingPostalCode = text(record, .billingPostalCode)
-        payment.cvcCheck = text(record, .cvcCheck)
-        payment.avsZipCheck = text(record, .avsZipCheck)
-        payment.avsLine1Check = text(record, .avsLine1Check)
-        payment.name = text(record, .name)
-        payment.email = text(record, .email)
-        if payment.email.isEmpty { payment.email = text(record, .receiptEmail) }
-        payment.phone = text(record, .phone)
-        payment.terminalReaderID = text(record, .terminalReaderID)
-        payment.disputeStatus = text(record, .disputeStatus)
-        if payment.disputeStatus.isEmpty, !text(record, .disputeID).isEmpty { payment.disputeStatus = "unknown" }
-        payment.disputeReason = text(record, .disputeReason)
-        payment.riskLevel = text(record, .riskLevel)
-        payment.riskScore = text(record, .riskScore)
-        for (key, index) in mapping.metadata where decodesMetadata {
-            let raw = record[index]
-            if !isBlank(raw) { payment.metadata.append((key, makeString(raw, trim: false))) }
-        }
-        if rowHadInvalidUTF8 { rowsWithInvalidUTF8 += 1 }
         return .payment(payment)
     }
 
     // MARK: - Fields
 
     @inline(__always)
-    private func has(_ column: PaymentColumn) -> Bool { columnIndexes[column.rawValue] >= 0 }
+    fileprivate func has(_ column: PaymentColumn) -> Bool { columnIndexes[column.rawValue] >= 0 }
 
-    /// A text column, trimmed, card numbers redacted; empty when the file lacks the column.
+    /// The raw bytes of a column; empty when the file lacks it (or it is not decoded).
     @inline(__always)
-    private func text(_ record: CSVRecord, _ column: PaymentColumn) -> String {
+    fileprivate func field(_ record: CSVRecord, _ column: PaymentColumn) -> UnsafeRawBufferPointer {
         let index = columnIndexes[column.rawValue]
-        guard index >= 0 else { return "" }
-        return makeString(record[index], trim: column != .description && column != .name)
+        guard index >= 0 else { return UnsafeRawBufferPointer(start: nil, count: 0) }
+        return record[index]
     }
 
-    private func makeString(_ raw: UnsafeRawBufferPointer, trim: Bool) -> String {
+    /// A text column as a string: trimmed (except free text), card numbers redacted.
+    fileprivate func text(_ record: CSVRecord, _ column: PaymentColumn) -> String {
+        withText(record, column) { String(decoding: $0, as: UTF8.self) }
+    }
+
+    /// The cleaned bytes of a text column: trimmed unless free text (description, name); when
+    /// the bytes are not valid UTF-8 or may hold a card number, the cleaned copy is made first.
+    @inline(__always)
+    fileprivate func withText<R>(_ record: CSVRecord, _ column: PaymentColumn,
+                                 _ body: (UnsafeBufferPointer<UInt8>) throws -> R) rethrows -> R {
+        let raw = field(record, column)
         var start = 0
         var end = raw.count
-        if trim {
+        if column != .description && column != .name {
             while start < end, isSpace(raw[start]) { start += 1 }
             while end > start, isSpace(raw[end - 1]) { end -= 1 }
         }
-        if start == end { return "" }
+        if start == end { return try body(UnsafeBufferPointer(start: nil, count: 0)) }
         let bytes = UnsafeBufferPointer(start: raw.baseAddress!.assumingMemoryBound(to: UInt8.self) + start, count: end - start)
         var nonASCII = false
         var digits = 0
@@ -169,12 +161,18 @@ public final class PaymentDecoder {
             nonASCII = nonASCII || byte >= 0x80
             digits &+= byte &- 0x30 < 10 ? 1 : 0
         }
-        var string: String
-        if nonASCII, !isValidUTF8(bytes) {
-            rowHadInvalidUTF8 = true
+        if !nonASCII && digits < 13 { return try body(bytes) }
+        var string = cleaned(bytes, checkUTF8: nonASCII, mayHoldCard: digits >= 13, record: record)
+        return try string.withUTF8(body)
+    }
+
+    private func cleaned(_ bytes: UnsafeBufferPointer<UInt8>, checkUTF8: Bool, mayHoldCard: Bool, record: CSVRecord) -> String {
+        if checkUTF8, !isValidUTF8(bytes), lastInvalidRecord != record.number {
+            lastInvalidRecord = record.number
+            rowsWithInvalidUTF8 += 1
         }
-        string = String(decoding: bytes, as: UTF8.self)
-        if digits >= 13 {
+        var string = String(decoding: bytes, as: UTF8.self)
+        if mayHoldCard {
             let redacted = CardNumberRedactor.redact(string)
             if redacted != string {
                 redactedFields += 1
@@ -182,10 +180,6 @@ public final class PaymentDecoder {
             }
         }
         return string
-    }
-
-    private func time(_ record: CSVRecord, _ column: PaymentColumn) -> Int64? {
-        UTCTime.parse(record[columnIndexes[column.rawValue]])
     }
 
     private func amount(_ record: CSVRecord, _ column: PaymentColumn, exponent: Int) -> Result<Int64, MinorUnits.ParseError> {
@@ -196,14 +190,14 @@ public final class PaymentDecoder {
 
     private func mode(_ record: CSVRecord) -> PaymentMode {
         if has(.mode) {
-            switch text(record, .mode).lowercased() {
+            switch lowercasedWord(record, .mode) {
             case "live": return .live
             case "test": return .test
             default: return .unknown
             }
         }
         if has(.livemode) {
-            switch text(record, .livemode).lowercased() {
+            switch lowercasedWord(record, .livemode) {
             case "true", "t", "1": return .live
             case "false", "f", "0": return .test
             default: return .unknown
@@ -212,11 +206,20 @@ public final class PaymentDecoder {
         return .unknown
     }
 
-    private func mapStatus(_ raw: String, record: CSVRecord) -> PaymentStatus? {
-        switch raw.lowercased() {
+    /// A short code column (status, mode, flags) trimmed and lower-cased; the exports' codes fit
+    /// in a small string, so this makes no heap allocation.
+    private func lowercasedWord(_ record: CSVRecord, _ column: PaymentColumn) -> String {
+        withText(record, column) { bytes in
+            if !bytes.contains(where: { $0 >= 0x41 && $0 <= 0x5A }) { return String(decoding: bytes, as: UTF8.self) }
+            return String(decoding: bytes.map { $0 >= 0x41 && $0 <= 0x5A ? $0 | 0x20 : $0 }, as: UTF8.self)
+        }
+    }
+
+    private func mapStatus(_ record: CSVRecord) -> PaymentStatus? {
+        switch lowercasedWord(record, .status) {
         case "paid": return .succeeded
         case "succeeded":
-            if has(.refundedFlag), ["true", "t", "1"].contains(text(record, .refundedFlag).lowercased()) { return .refunded }
+            if has(.refundedFlag), ["true", "t", "1"].contains(lowercasedWord(record, .refundedFlag)) { return .refunded }
             return .succeeded
         case "refunded": return .refunded
         case "failed": return .failed
@@ -230,8 +233,8 @@ public final class PaymentDecoder {
 
     // MARK: - Rejections
 
-    private func rejectAmount(_ record: CSVRecord, _ location: SourceLocation, _ column: PaymentColumn,
-                                       _ error: MinorUnits.ParseError, _ currency: Currency?) -> Outcome {
+    private func rejectAmount(_ record: CSVRecord, _ column: PaymentColumn,
+                              _ error: MinorUnits.ParseError, _ currency: Currency?) -> RecordOutcome {
         let value = record[columnIndexes[column.rawValue]]
         let shown = CardNumberRedactor.redact(String(decoding: value, as: UTF8.self))
         let why: String
@@ -241,17 +244,143 @@ public final class PaymentDecoder {
         case .tooManyDecimals(let allowed): why = "has more than \(allowed) decimals allowed for \(currency?.code ?? "the currency")"
         case .tooLarge: why = "is too large"
         }
-        return reject(record, location, column, .badAmount, "the amount \"\(shown)\" \(why)")
+        return reject(record, column, .badAmount, "the amount \"\(shown)\" \(why)")
     }
 
-    private func reject(_ record: CSVRecord, _ location: SourceLocation, _ column: PaymentColumn?,
-                                 _ reason: Rejection.Reason, _ message: String) -> Outcome {
-        var where_ = location
+    private func reject(_ record: CSVRecord, _ column: PaymentColumn?,
+                        _ reason: Rejection.Reason, _ message: String) -> RecordOutcome {
+        var location = SourceLocation(file: file, line: record.line, record: record.number)
         if let column, columnIndexes[column.rawValue] >= 0 {
-            where_.column = mapping.headers[columnIndexes[column.rawValue]]
+            location.column = mapping.headers[columnIndexes[column.rawValue]]
         }
         let fields = (0..<record.count).map { CardNumberRedactor.redact(record.string($0)) }
-        return .rejection(Rejection(location: where_, reason: reason, message: message, fields: fields))
+        return .rejection(Rejection(location: location, reason: reason, message: message, fields: fields))
+    }
+}
+
+/// One decoded payment row whose text is still in the CSV record: numbers, times, status and
+/// currency are parsed; text is read with `withText` (cleaned bytes, no string made) or
+/// `makePayment`. Valid only while its record is, i.e. during the reader's callback.
+public struct PaymentRecord {
+    public let record: CSVRecord
+    private let decoder: PaymentDecoder
+    public var created: Int64 = 0
+    /// Nil only on incomplete rows that carry no currency.
+    public var currency: Currency?
+    public var amount: Int64 = 0
+    public var amountRefunded: Int64 = 0
+    public var disputedAmount: Int64 = 0
+    /// Dispute date, seconds since the epoch; nil when absent.
+    public var disputeDate: Int64?
+    public var status: PaymentStatus = .incomplete
+    public var mode: PaymentMode = .unknown
+    /// A customer id is set (not a guest payment).
+    public var hasCustomer = false
+    /// The columns the source file carried for this payment.
+    public var fields: PaymentFields = []
+
+    init(record: CSVRecord, decoder: PaymentDecoder) {
+        self.record = record
+        self.decoder = decoder
+    }
+
+    /// Physical line the row starts on.
+    public var line: UInt64 { record.line }
+
+    /// A guest payment: not incomplete, and no customer id.
+    public var isGuest: Bool { status != .incomplete && !hasCustomer }
+
+    /// The cleaned bytes of a text column (trimmed unless free text, card numbers redacted,
+    /// invalid UTF-8 replaced); empty when the file lacks the column. Each call cleans again and
+    /// counts what it redacted, so read each column once.
+    @inline(__always)
+    public func withText<R>(_ column: PaymentColumn, _ body: (UnsafeBufferPointer<UInt8>) throws -> R) rethrows -> R {
+        try decoder.withText(record, column, body)
+    }
+
+    /// The payment's email: `Customer Email`, else the receipt email.
+    public func withEmail<R>(_ body: (UnsafeBufferPointer<UInt8>) throws -> R) rethrows -> R {
+        if !isBlank(decoder.field(record, .email)) || !decoder.has(.receiptEmail) { return try withText(.email, body) }
+        return try withText(.receiptEmail, body)
+    }
+
+    /// The dispute status; `unknown` when only a dispute id says there is one.
+    public func withDisputeStatus<R>(_ body: (UnsafeBufferPointer<UInt8>) throws -> R) rethrows -> R {
+        if isBlank(decoder.field(record, .disputeStatus)) && !isBlank(decoder.field(record, .disputeID)) {
+            var unknown = "unknown"
+            return try unknown.withUTF8(body)
+        }
+        return try withText(.disputeStatus, body)
+    }
+
+    /// The deduplication key: `id`, or the PaymentIntent ID when `id` is empty.
+    public func withKey<R>(_ body: (UnsafeBufferPointer<UInt8>) throws -> R) rethrows -> R {
+        try withText(status == .incomplete && isBlank(decoder.field(record, .id)) ? .paymentIntentID : .id, body)
+    }
+
+    /// A text column as a string.
+    public func text(_ column: PaymentColumn) -> String {
+        withText(column) { String(decoding: $0, as: UTF8.self) }
+    }
+
+    /// The whole payment with every decoded text column as a string.
+    public func makePayment() -> Payment {
+        var payment = Payment(source: SourceLocation(file: decoder.file, line: record.line, record: record.number))
+        payment.fields = fields
+        payment.created = created
+        payment.currency = currency
+        payment.amount = amount
+        payment.amountRefunded = amountRefunded
+        payment.disputedAmount = disputedAmount
+        payment.disputeDate = disputeDate
+        payment.status = status
+        payment.mode = mode
+        payment.id = text(.id)
+        payment.paymentIntentID = text(.paymentIntentID)
+        payment.rawStatus = text(.status)
+        payment.customerID = text(.customerID)
+        payment.description = text(.description)
+        payment.paymentSourceType = text(.paymentSourceType)
+        payment.declineReason = text(.declineReason)
+        payment.cardFingerprint = text(.cardFingerprint)
+        payment.cardLast4 = text(.cardLast4)
+        payment.cardBrand = text(.cardBrand)
+        payment.cardFunding = text(.cardFunding)
+        payment.cardIssueCountry = text(.cardIssueCountry)
+        payment.billingCountry = text(.billingCountry)
+        payment.billingPostalCode = text(.billingPostalCode)
+        payment.cvcCheck = text(.cvcCheck)
+        payment.avsZipCheck = text(.avsZipCheck)
+        payment.avsLine1Check = text(.avsLine1Check)
+        payment.name = text(.name)
+        payment.email = withEmail { String(decoding: $0, as: UTF8.self) }
+        payment.phone = text(.phone)
+        payment.terminalReaderID = text(.terminalReaderID)
+        payment.disputeStatus = withDisputeStatus { String(decoding: $0, as: UTF8.self) }
+        payment.disputeReason = text(.disputeReason)
+        payment.riskLevel = text(.riskLevel)
+        payment.riskScore = text(.riskScore)
+        if decoder.decodesMetadata {
+            for (key, index) in decoder.mapping.metadata {
+                let raw = record[index]
+                if !isBlank(raw) { payment.metadata.append((key, decoder.metadataText(record, raw))) }
+            }
+        }
+        return payment
+    }
+}
+
+extension PaymentDecoder {
+    /// A metadata value: kept as written (not trimmed), card numbers redacted.
+    fileprivate func metadataText(_ record: CSVRecord, _ raw: UnsafeRawBufferPointer) -> String {
+        let bytes = UnsafeBufferPointer(start: raw.baseAddress!.assumingMemoryBound(to: UInt8.self), count: raw.count)
+        var nonASCII = false
+        var digits = 0
+        for byte in bytes {
+            nonASCII = nonASCII || byte >= 0x80
+            digits &+= byte &- 0x30 < 10 ? 1 : 0
+        }
+        return cleaned(bytes, checkUTF8: nonASCII, mayHoldCard: digits >= 13, record: record)
     }
 }
 

@@ -19,7 +19,9 @@ enum BatchArchive {
         out.u64(UInt64(batch.keys.count))
         out.bytes(batch.keys)
         out.u64(UInt64(batch.pool.count))
-        for string in batch.pool.strings { out.string(string) }
+        for id in 0..<batch.pool.count {
+            batch.pool.withBytes(UInt32(id)) { out.lengthPrefixed($0) }
+        }
         out.u64(UInt64(batch.rejections.count))
         for rejection in batch.rejections {
             out.string(rejection.location.file)
@@ -50,9 +52,11 @@ enum BatchArchive {
         }
         let keys = try reader.bytes(Int(try reader.u64()))
         let stringCount = Int(try reader.u64())
-        var strings: [String] = []
-        strings.reserveCapacity(stringCount)
-        for _ in 0..<stringCount { strings.append(try reader.string()) }
+        let pool = StringPool()
+        for index in 0..<stringCount {
+            let stored = try reader.lengthPrefixed { pool.intern(bytes: $0) }
+            guard stored == UInt32(index) else { throw reader.corrupt("repeated string") }
+        }
         let rejectionCount = Int(try reader.u64())
         var rejections: [Rejection] = []
         for _ in 0..<rejectionCount {
@@ -64,7 +68,7 @@ enum BatchArchive {
             rejections.append(Rejection(location: SourceLocation(file: file, line: line, record: record, column: column.isEmpty ? nil : column),
                                         reason: reason, message: message, fields: fields))
         }
-        return PaymentBatch(report: report, entries: entries, keys: keys, strings: strings, rejections: rejections)
+        return PaymentBatch(report: report, entries: entries, keys: keys, pool: pool, rejections: rejections)
     }
 }
 
@@ -75,6 +79,10 @@ struct ByteWriter {
     mutating func string(_ value: String) {
         u64(UInt64(value.utf8.count))
         data.append(contentsOf: value.utf8)
+    }
+    mutating func lengthPrefixed(_ value: UnsafeBufferPointer<UInt8>) {
+        u64(UInt64(value.count))
+        data.append(contentsOf: value)
     }
 }
 
@@ -95,8 +103,18 @@ struct ByteReader {
     }
 
     mutating func u64() throws -> UInt64 {
-        let raw = try bytes(8)
-        return raw.enumerated().reduce(UInt64(0)) { $0 | UInt64($1.element) << (8 * UInt64($1.offset)) }
+        guard offset + 8 <= bytes.count else { throw corrupt("truncated") }
+        defer { offset += 8 }
+        return bytes.withUnsafeBytes { UInt64(littleEndian: $0.loadUnaligned(fromByteOffset: offset, as: UInt64.self)) }
+    }
+
+    /// Calls `body` with the next length-prefixed value's bytes, without copying them.
+    mutating func lengthPrefixed<R>(_ body: (UnsafeBufferPointer<UInt8>) throws -> R) throws -> R {
+        let count = Int(try u64())
+        guard count >= 0, offset + count <= bytes.count else { throw corrupt("truncated") }
+        let start = offset
+        offset += count
+        return try bytes.withUnsafeBufferPointer { try body(UnsafeBufferPointer(rebasing: $0[start..<start + count])) }
     }
 
     mutating func string() throws -> String {

@@ -1,0 +1,179 @@
+/// Interns byte strings to small integers: one copy of each distinct value (cards, emails,
+/// names…). Id 0 is the empty string. Values live back to back in one byte arena, so a value
+/// costs its bytes plus 16 bytes of bookkeeping, never a heap object of its own, and a lookup
+/// of bytes read from a CSV field needs no `String` at all. The table is open addressing over
+/// FNV-1a hashes: much cheaper per lookup than `Dictionary<String, _>`'s seeded SipHash.
+///
+/// Not thread-safe: each reading thread fills its own pool, merged into the ledger's later.
+public final class StringPool {
+    private var arena: UnsafeMutablePointer<UInt8>
+    private var arenaCount = 0
+    private var arenaCapacity: Int
+    /// End offset in the arena of each value (value `i` spans `ends[i-1]..<ends[i]`).
+    private var ends: UnsafeMutablePointer<UInt32>
+    /// Full hash per value: compared before the bytes, reused when the table grows, and handed
+    /// to the pool a value is merged into.
+    private var hashes: UnsafeMutablePointer<UInt64>
+    private var valueCount = 1
+    private var valueCapacity: Int
+    /// Open-addressing table: 0 is a free slot, else the high 32 bits of the value's hash over
+    /// (id + 1), so most probes that do not match are rejected without touching the value.
+    private var slots: UnsafeMutablePointer<UInt64>
+    private var slotMask: Int
+
+    public init() {
+        arenaCapacity = 1 << 12
+        arena = .allocate(capacity: arenaCapacity)
+        valueCapacity = 1 << 9
+        ends = .allocate(capacity: valueCapacity)
+        hashes = .allocate(capacity: valueCapacity)
+        ends[0] = 0
+        hashes[0] = 0
+        slotMask = (1 << 10) - 1
+        slots = .allocate(capacity: slotMask + 1)
+        slots.initialize(repeating: 0, count: slotMask + 1)
+    }
+
+    deinit {
+        arena.deallocate()
+        ends.deallocate()
+        hashes.deallocate()
+        slots.deallocate()
+    }
+
+    /// Number of values, the empty string included.
+    public var count: Int { valueCount }
+
+    /// Bytes held by the pool, for memory accounting.
+    public var byteCount: Int { arenaCapacity + valueCapacity * 12 + (slotMask + 1) * 8 }
+
+    @inline(__always)
+    public func intern(_ value: String) -> UInt32 {
+        if value.isEmpty { return 0 }
+        var text = value
+        return text.withUTF8 { intern(bytes: $0) }
+    }
+
+    @inline(__always)
+    public func intern(bytes: UnsafeBufferPointer<UInt8>) -> UInt32 {
+        if bytes.isEmpty { return 0 }
+        return intern(bytes: bytes, hash: StringPool.hash(bytes))
+    }
+
+    /// Interns bytes whose `StringPool.hash` is already known (merging one pool into another).
+    public func intern(bytes: UnsafeBufferPointer<UInt8>, hash: UInt64) -> UInt32 {
+        if bytes.isEmpty { return 0 }
+        let tag = hash & 0xFFFF_FFFF_0000_0000
+        var slot = Int(truncatingIfNeeded: hash) & slotMask
+        while true {
+            let stored = slots[slot]
+            if stored == 0 { break }
+            if stored & 0xFFFF_FFFF_0000_0000 == tag {
+                let id = Int(stored & 0xFFFF_FFFF) - 1
+                let start = Int(ends[id - 1]), length = Int(ends[id]) - start
+                if length == bytes.count && memoryEqual(arena + start, bytes.baseAddress!, length) { return UInt32(id) }
+            }
+            slot = (slot + 1) & slotMask
+        }
+        let id = valueCount
+        append(bytes, hash: hash)
+        slots[slot] = tag | UInt64(id + 1)
+        if valueCount * 2 > slotMask + 1 { grow() }
+        return UInt32(id)
+    }
+
+    /// The value of `id` as a string (a short value makes no heap allocation).
+    public subscript(id: UInt32) -> String {
+        withBytes(id) { String(decoding: $0, as: UTF8.self) }
+    }
+
+    /// Calls `body` with the bytes of `id`; they are valid only during the call.
+    @inline(__always)
+    public func withBytes<R>(_ id: UInt32, _ body: (UnsafeBufferPointer<UInt8>) throws -> R) rethrows -> R {
+        let index = Int(id)
+        precondition(index < valueCount, "string pool id out of range")
+        let start = index == 0 ? 0 : Int(ends[index - 1])
+        return try body(UnsafeBufferPointer(start: arena + start, count: Int(ends[index]) - start))
+    }
+
+    /// The stored hash of `id` (equal to `StringPool.hash` of its bytes).
+    @inline(__always)
+    public func hash(of id: UInt32) -> UInt64 { hashes[Int(id)] }
+
+    /// Every value in id order (tests and diagnostics; makes a string per value).
+    public var strings: [String] { (0..<valueCount).map { self[UInt32($0)] } }
+
+    /// Byte length of `id`.
+    @inline(__always)
+    public func length(of id: UInt32) -> Int {
+        let index = Int(id)
+        return index == 0 ? 0 : Int(ends[index]) - Int(ends[index - 1])
+    }
+
+    private func append(_ bytes: UnsafeBufferPointer<UInt8>, hash: UInt64) {
+        if arenaCount + bytes.count > arenaCapacity {
+            var capacity = arenaCapacity * 2
+            while capacity < arenaCount + bytes.count { capacity *= 2 }
+            precondition(capacity <= Int(UInt32.max), "string pool over 4 GiB")
+            let bigger = UnsafeMutablePointer<UInt8>.allocate(capacity: capacity)
+            bigger.update(from: arena, count: arenaCount)
+            arena.deallocate()
+            arena = bigger
+            arenaCapacity = capacity
+        }
+        if valueCount == valueCapacity {
+            let capacity = valueCapacity * 2
+            let biggerEnds = UnsafeMutablePointer<UInt32>.allocate(capacity: capacity)
+            biggerEnds.update(from: ends, count: valueCount)
+            ends.deallocate()
+            ends = biggerEnds
+            let biggerHashes = UnsafeMutablePointer<UInt64>.allocate(capacity: capacity)
+            biggerHashes.update(from: hashes, count: valueCount)
+            hashes.deallocate()
+            hashes = biggerHashes
+            valueCapacity = capacity
+        }
+        (arena + arenaCount).update(from: bytes.baseAddress!, count: bytes.count)
+        arenaCount += bytes.count
+        ends[valueCount] = UInt32(arenaCount)
+        hashes[valueCount] = hash
+        valueCount += 1
+    }
+
+    private func grow() {
+        let size = (slotMask + 1) * 2
+        slots.deallocate()
+        slots = .allocate(capacity: size)
+        slots.initialize(repeating: 0, count: size)
+        slotMask = size - 1
+        for id in 1..<valueCount {
+            let hash = hashes[id]
+            var slot = Int(truncatingIfNeeded: hash) & slotMask
+            while slots[slot] != 0 { slot = (slot + 1) & slotMask }
+            slots[slot] = hash & 0xFFFF_FFFF_0000_0000 | UInt64(id + 1)
+        }
+    }
+
+    @inline(__always)
+    public static func hash(_ bytes: UnsafeBufferPointer<UInt8>) -> UInt64 {
+        var hash: UInt64 = 0xCBF2_9CE4_8422_2325
+        for byte in bytes { hash = (hash ^ UInt64(byte)) &* 0x0000_0100_0000_01B3 }
+        return hash ^ (hash >> 31)
+    }
+}
+
+@inline(__always)
+func memoryEqual(_ a: UnsafePointer<UInt8>, _ b: UnsafePointer<UInt8>, _ count: Int) -> Bool {
+    var offset = 0
+    while offset + 8 <= count {
+        if UnsafeRawPointer(a + offset).loadUnaligned(as: UInt64.self) != UnsafeRawPointer(b + offset).loadUnaligned(as: UInt64.self) {
+            return false
+        }
+        offset += 8
+    }
+    while offset < count {
+        if a[offset] != b[offset] { return false }
+        offset += 1
+    }
+    return true
+}
