@@ -110,8 +110,8 @@ public final class PaymentBatch {
         entry.refunded = payment.amountRefunded
         entry.disputed = payment.disputedAmount
         entry.disputeDate = payment.disputeDate ?? .min
-        entry.card = payment.withText(.cardFingerprint) { pool.intern(bytes: $0) }
-        entry.email = payment.withEmail { pool.intern(bytes: $0) }
+        entry.card = payment.withText(.cardFingerprint) { pool.append(bytes: $0) }
+        entry.email = payment.withEmail { pool.append(bytes: $0) }
         entry.phone = payment.withText(.phone) { pool.intern(bytes: $0) }
         entry.name = payment.withText(.name) { pool.intern(bytes: $0) }
         entry.brand = payment.withText(.cardBrand) { internRepeating($0, 0) }

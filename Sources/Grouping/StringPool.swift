@@ -4,8 +4,9 @@
 /// of bytes read from a CSV field needs no `String` at all. The table is open addressing over
 /// FNV-1a hashes: much cheaper per lookup than `Dictionary<String, _>`'s seeded SipHash.
 ///
-/// Not thread-safe: each reading thread fills its own pool, merged into the ledger's later.
-public final class StringPool {
+/// Interning is not thread-safe: each reading thread fills its own pool, merged into the
+/// ledger's later. Reading a finished pool from many threads is safe.
+public final class StringPool: @unchecked Sendable {
     private var arena: UnsafeMutablePointer<UInt8>
     private var arenaCount = 0
     private var arenaCapacity: Int
@@ -79,6 +80,16 @@ public final class StringPool {
         append(bytes, hash: hash)
         slots[slot] = tag | UInt64(id + 1)
         if valueCount * 2 > slotMask + 1 { grow() }
+        return UInt32(id)
+    }
+
+    /// Stores `bytes` as a new value without looking for an equal one: for columns whose values
+    /// rarely repeat within a file (cards, emails), where the look-up would mostly miss. Such
+    /// values are never found by `intern`; the pool they are merged into deduplicates them.
+    public func append(bytes: UnsafeBufferPointer<UInt8>) -> UInt32 {
+        if bytes.isEmpty { return 0 }
+        let id = valueCount
+        append(bytes, hash: StringPool.hash(bytes))
         return UInt32(id)
     }
 

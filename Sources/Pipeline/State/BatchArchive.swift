@@ -53,9 +53,10 @@ enum BatchArchive {
         let keys = try reader.bytes(Int(try reader.u64()))
         let stringCount = Int(try reader.u64())
         let pool = StringPool()
+        // Stored in id order (id 0 is the empty string); values may repeat (see StringPool.append).
         for index in 0..<stringCount {
-            let stored = try reader.lengthPrefixed { pool.intern(bytes: $0) }
-            guard stored == UInt32(index) else { throw reader.corrupt("repeated string") }
+            let stored = try reader.lengthPrefixed { pool.append(bytes: $0) }
+            guard stored == UInt32(index) else { throw reader.corrupt("empty string out of place") }
         }
         let rejectionCount = Int(try reader.u64())
         var rejections: [Rejection] = []
