@@ -54,15 +54,18 @@ public struct IdentifierStats: Sendable {
 /// The distinct normalised identifiers of a run, by id.
 public struct IdentifierTable: Sendable {
     public private(set) var identifiers: [Identifier] = []
-    /// One map per kind, keyed by the normalised value: no `type:value` string per look-up.
-    private var ids: [[String: Int32]] = [[:], [:], [:]]
+    /// One byte pool per kind over the normalised values, and the identifier id of each pool
+    /// value: no `type:value` string and no SipHash per look-up.
+    private var values: [StringPool] = [StringPool(), StringPool(), StringPool()]
+    private var ids: [[Int32]] = [[-1], [-1], [-1]]
 
     mutating func id(for identifier: Identifier) -> Int32 {
         let rank = identifier.kind.rank
-        if let id = ids[rank][identifier.value] { return id }
+        let value = values[rank].intern(identifier.value)
+        if Int(value) < ids[rank].count { return ids[rank][Int(value)] }
         let id = Int32(identifiers.count)
         identifiers.append(identifier)
-        ids[rank][identifier.value] = id
+        ids[rank].append(id)
         return id
     }
 
@@ -86,6 +89,12 @@ public struct PaymentIdentifiers: Sendable {
     @inline(__always)
     public func ids(_ index: Int) -> [Int32] {
         [card[index], email[index], phone[index]].filter { $0 >= 0 }
+    }
+
+    /// The first identifier id of payment `index` in card, email, phone order (-1: none).
+    @inline(__always)
+    public func first(_ index: Int) -> Int32 {
+        card[index] >= 0 ? card[index] : email[index] >= 0 ? email[index] : phone[index]
     }
 
     /// The identifiers of payment `index`, card first.
@@ -116,7 +125,7 @@ public struct Grouper {
         var identifiers = PaymentIdentifiers(count: entries.count)
         var stats = IdentifierStats()
         var cache = NormalizationCache(poolSize: ledger.pool.count)
-        cache.preparePhones(ledger: ledger, settings: settings, normalizer: normalizer)
+        cache.prepare(ledger: ledger, normalizer: normalizer)
         var guestPayments: [Int] = []
         var with = [0, 0, 0], placeholders = [0, 0, 0]
         for (index, entry) in entries.enumerated() {
@@ -175,7 +184,7 @@ public struct Grouper {
         case .card:
             var guestByKey = [Int32](repeating: -1, count: table.identifiers.count)
             for index in guestPayments {
-                let key = identifiers.ids(index)[0]  // card, else email, else phone
+                let key = identifiers.first(index)  // card, else email, else phone
                 var guest = Int(guestByKey[Int(key)])
                 if guest < 0 {
                     guest = guests.count
@@ -234,33 +243,56 @@ struct NormalizationCache {
         phone = card
     }
 
-    /// Phones are the costly identifier (libphonenumber's regular expressions): every distinct
-    /// phone of a guest payment is normalised up front, on two threads, and spellings that differ
-    /// only in punctuation (`(415) 555-0100`, `415.555.0100`) are parsed once.
-    private var phoneValues: [NormalizedValue?] = []
+    /// Every distinct card, email and phone of a guest payment is normalised up front, on all
+    /// cores (phones are the costly ones: libphonenumber's regular expressions). Phone spellings
+    /// that differ only in punctuation (`(415) 555-0100`, `415.555.0100`) are parsed once.
+    private var prepared: [[NormalizedValue?]] = [[], [], []]
 
-    mutating func preparePhones(ledger: PaymentLedger, settings: GroupingSettings, normalizer: IdentifierNormalizer) {
-        var needed = [Bool](repeating: false, count: ledger.pool.count)
-        for entry in ledger.entries where entry.phone != 0 && !entry.hasCustomer && entry.status != .incomplete {
-            needed[Int(entry.phone)] = true
+    mutating func prepare(ledger: PaymentLedger, normalizer: IdentifierNormalizer) {
+        var needed = [[Bool]](repeating: [Bool](repeating: false, count: ledger.pool.count), count: 3)
+        for entry in ledger.entries where !entry.hasCustomer && entry.status != .incomplete {
+            needed[0][Int(entry.card)] = true
+            needed[1][Int(entry.email)] = true
+            needed[2][Int(entry.phone)] = true
+        }
+        let pool = ledger.pool
+        var work: [(kind: IdentifierKind, ids: [Int])] = []
+        for kind in [IdentifierKind.card, .email] {
+            let ids = needed[kind.rank].indices.filter { $0 != 0 && needed[kind.rank][$0] }
+            work.append((kind, ids))
         }
         var byShape: [String: [Int]] = [:]
-        for (id, isNeeded) in needed.enumerated() where isNeeded {
-            byShape[IdentifierNormalizer.phoneShape(ledger.pool[UInt32(id)]), default: []].append(id)
+        for id in 1..<needed[2].count where needed[2][id] {
+            byShape[IdentifierNormalizer.phoneShape(pool[UInt32(id)]), default: []].append(id)
         }
-        let shapes = Array(byShape)
-        let results = UnsafeMutableBufferPointer<NormalizedValue?>.allocate(capacity: shapes.count)
-        results.initialize(repeating: nil)
-        defer { results.deallocate() }
-        let pool = ledger.pool
-        DispatchQueue.concurrentPerform(iterations: 2) { part in
-            for index in stride(from: part, to: shapes.count, by: 2) {
-                results[index] = normalizer.phone(pool[UInt32(shapes[index].value[0])])
+        let shapes = Array(byShape.values)
+        work.append((.phone, shapes.map { $0[0] }))
+        var results: [[NormalizedValue?]] = work.map { [NormalizedValue?](repeating: nil, count: $0.ids.count) }
+        for (part, job) in work.enumerated() {
+            results[part].withUnsafeMutableBufferPointer { out in
+                let slices = max(1, min(16, job.ids.count / 2048))
+                DispatchQueue.concurrentPerform(iterations: slices) { slice in
+                    for position in job.ids.count * slice / slices..<job.ids.count * (slice + 1) / slices {
+                        let raw = pool[UInt32(job.ids[position])]
+                        switch job.kind {
+                        case .card: out[position] = normalizer.card(raw)
+                        case .email: out[position] = normalizer.email(raw)
+                        case .phone: out[position] = normalizer.phone(raw)
+                        }
+                    }
+                }
             }
         }
-        phoneValues = [NormalizedValue?](repeating: nil, count: ledger.pool.count)
-        for (index, shape) in shapes.enumerated() {
-            for id in shape.value { phoneValues[id] = results[index] }
+        prepared = [[NormalizedValue?]](repeating: [NormalizedValue?](repeating: nil, count: pool.count), count: 3)
+        for (part, job) in work.enumerated() {
+            let rank = job.kind.rank
+            if job.kind == .phone {
+                for (position, shape) in shapes.enumerated() {
+                    for id in shape { prepared[rank][id] = results[part][position] }
+                }
+            } else {
+                for (position, id) in job.ids.enumerated() { prepared[rank][id] = results[part][position] }
+            }
         }
     }
 
@@ -276,10 +308,14 @@ struct NormalizationCache {
         }
         if cached != NormalizationCache.notComputed { return cached }
         let value: NormalizedValue
-        switch kind {
-        case .card: value = normalizer.card(pool[poolID])
-        case .email: value = normalizer.email(pool[poolID])
-        case .phone: value = (slot < phoneValues.count ? phoneValues[slot] : nil) ?? normalizer.phone(pool[poolID])
+        if slot < prepared[kind.rank].count, let known = prepared[kind.rank][slot] {
+            value = known
+        } else {
+            switch kind {
+            case .card: value = normalizer.card(pool[poolID])
+            case .email: value = normalizer.email(pool[poolID])
+            case .phone: value = normalizer.phone(pool[poolID])
+            }
         }
         let result: Int32
         switch value {
