@@ -1,3 +1,4 @@
+import Dispatch
 import GuestPipeCore
 import Grouping
 
@@ -33,17 +34,27 @@ public struct FraudReviewer {
 
     public init(context: FraudContext) { self.context = context }
 
-    /// Review entries of the guests with at least one signal, highest score first.
+    /// Review entries of the guests with at least one signal, highest score first. Guests are
+    /// scored in slices on all cores (signals only read the context); the order is fixed by the
+    /// final sort, so the result does not depend on how the slices ran.
     public func review(_ guests: [GuestSummary]) -> [ReviewEntry] {
-        var entries: [ReviewEntry] = []
-        for (index, guest) in guests.enumerated() {
-            let findings = FraudReviewer.signals.compactMap { $0.evaluate(guest, context) }
-            guard !findings.isEmpty else { continue }
-            let score = min(100, findings.reduce(0) { $0 + $1.points })
-            let t = context.thresholds
-            let tier: ReviewEntry.Tier = Double(score) >= t.highScore ? .high : Double(score) >= t.reviewScore ? .review : .watch
-            entries.append(ReviewEntry(guest: index, guestID: guest.id, score: score, tier: tier, findings: findings))
+        let slices = max(1, min(16, guests.count / 4096))
+        var found = [[ReviewEntry]](repeating: [], count: slices)
+        found.withUnsafeMutableBufferPointer { results in
+            DispatchQueue.concurrentPerform(iterations: slices) { slice in
+                let range = guests.count * slice / slices..<guests.count * (slice + 1) / slices
+                results[slice] = range.compactMap { entry(for: guests[$0], at: $0) }
+            }
         }
-        return entries.sorted { $0.score != $1.score ? $0.score > $1.score : $0.guestID < $1.guestID }
+        return found.flatMap { $0 }.sorted { $0.score != $1.score ? $0.score > $1.score : $0.guestID < $1.guestID }
+    }
+
+    private func entry(for guest: GuestSummary, at index: Int) -> ReviewEntry? {
+        let findings = FraudReviewer.signals.compactMap { $0.evaluate(guest, context) }
+        guard !findings.isEmpty else { return nil }
+        let score = min(100, findings.reduce(0) { $0 + $1.points })
+        let t = context.thresholds
+        let tier: ReviewEntry.Tier = Double(score) >= t.highScore ? .high : Double(score) >= t.reviewScore ? .review : .watch
+        return ReviewEntry(guest: index, guestID: guest.id, score: score, tier: tier, findings: findings)
     }
 }
