@@ -39,6 +39,140 @@ public enum CSVText {
     }
 }
 
+/// Builds CSV rows straight into bytes, with `CSVText`'s quoting: numbers, times and money are
+/// formatted in place, so a row costs no string per field. For the large outputs.
+public struct CSVRowBuilder {
+    public private(set) var bytes: [UInt8] = []
+    private var rowHasFields = false
+
+    public init(capacity: Int = 1 << 16) { bytes.reserveCapacity(capacity) }
+
+    @inline(__always)
+    private mutating func separate() {
+        if rowHasFields { bytes.append(0x2C) }
+        rowHasFields = true
+    }
+
+    /// A text field, quoted when needed.
+    public mutating func field(_ text: String) {
+        separate()
+        CSVText.appendField(text, to: &bytes)
+    }
+
+    /// A text field given as UTF-8 bytes, quoted when needed.
+    public mutating func field(bytes value: UnsafeBufferPointer<UInt8>) {
+        separate()
+        var needsQuotes = value.first == 0x20 || value.last == 0x20
+        if !needsQuotes {
+            for byte in value where byte == 0x2C || byte == 0x22 || byte == 0x0A || byte == 0x0D {
+                needsQuotes = true
+                break
+            }
+        }
+        if !needsQuotes {
+            bytes.append(contentsOf: value)
+            return
+        }
+        bytes.append(0x22)
+        for byte in value {
+            if byte == 0x22 { bytes.append(0x22) }
+            bytes.append(byte)
+        }
+        bytes.append(0x22)
+    }
+
+    /// A field known to need no quoting (codes, ids, enum names).
+    public mutating func plain(_ text: StaticString) {
+        separate()
+        text.withUTF8Buffer { bytes.append(contentsOf: $0) }
+    }
+
+    /// An integer.
+    public mutating func field(_ value: Int) {
+        separate()
+        appendInteger(UInt64(value.magnitude), negative: value < 0)
+    }
+
+    /// A UTC time as `YYYY-MM-DD HH:MM:SS` (what `UTCTime.format` writes).
+    public mutating func time(_ seconds: Int64) {
+        separate()
+        let (y, m, d, hh, mm, ss) = UTCTime.components(seconds)
+        guard (0...9999).contains(y) else {
+            bytes.append(contentsOf: UTCTime.format(seconds).utf8)
+            return
+        }
+        appendPadded(y, 4); bytes.append(0x2D); appendPadded(m, 2); bytes.append(0x2D); appendPadded(d, 2)
+        bytes.append(0x20)
+        appendPadded(hh, 2); bytes.append(0x3A); appendPadded(mm, 2); bytes.append(0x3A); appendPadded(ss, 2)
+    }
+
+    /// Minor units as a decimal in major units, exactly (what `MinorUnits.format` writes).
+    public mutating func money(_ minor: Int64, exponent: Int) {
+        separate()
+        let magnitude = minor.magnitude
+        if exponent == 0 {
+            appendInteger(magnitude, negative: minor < 0)
+            return
+        }
+        var divisor: UInt64 = 1
+        for _ in 0..<exponent { divisor *= 10 }
+        appendInteger(magnitude / divisor, negative: minor < 0)
+        bytes.append(0x2E)
+        var fraction = magnitude % divisor
+        var digits = [UInt8](repeating: 0x30, count: exponent)
+        for position in stride(from: exponent - 1, through: 0, by: -1) {
+            digits[position] = UInt8(0x30 + fraction % 10)
+            fraction /= 10
+        }
+        bytes.append(contentsOf: digits)
+    }
+
+    /// An empty field.
+    public mutating func empty() { separate() }
+
+    /// Ends the row with LF.
+    public mutating func endRow() {
+        bytes.append(0x0A)
+        rowHasFields = false
+    }
+
+    /// Forgets the rows built so far, keeping the memory.
+    public mutating func clear() {
+        bytes.removeAll(keepingCapacity: true)
+        rowHasFields = false
+    }
+
+    private mutating func appendInteger(_ value: UInt64, negative: Bool) {
+        if negative { bytes.append(0x2D) }
+        if value < 10 {
+            bytes.append(UInt8(0x30 + value))
+            return
+        }
+        var digits: (UInt64, UInt64, UInt64, UInt64) = (0, 0, 0, 0)
+        var count = 0
+        var rest = value
+        withUnsafeMutableBytes(of: &digits) { raw in
+            while rest > 0 {
+                raw[31 - count] = UInt8(0x30 + rest % 10)
+                rest /= 10
+                count += 1
+            }
+            bytes.append(contentsOf: raw[(32 - count)...])
+        }
+    }
+
+    private mutating func appendPadded(_ value: Int, _ width: Int) {
+        var divisor = 1
+        for _ in 1..<width { divisor *= 10 }
+        var rest = value
+        while divisor > 0 {
+            bytes.append(UInt8(0x30 + rest / divisor % 10))
+            rest %= divisor
+            divisor /= 10
+        }
+    }
+}
+
 public enum JSONText {
     /// A JSON string literal, quotes included.
     public static func quote(_ text: String) -> String {

@@ -162,8 +162,7 @@ public enum GuestRun {
         progress("grouping \(built.ledger.entries.count) payments")
         let grouping = Grouper(settings: settings.grouping).group(built.ledger)
         lap("group")
-        var guests = GuestRun.summaries(grouping: grouping, ledger: built.ledger, key: key)
-        guests.sort { $0.id < $1.id }
+        let guests = GuestRun.sortedByID(GuestRun.summaries(grouping: grouping, ledger: built.ledger, key: key))
         let idOfGroup = GuestRun.guestIndexByGroup(guests: guests, grouping: grouping).map { guests[$0].id }
         lap("summaries")
 
@@ -196,46 +195,58 @@ public enum GuestRun {
         let publisher = try Publisher(target: output)
         let input = GuestReportInput(ledger: built.ledger, grouping: grouping, guests: guests,
                                      policy: settings.grouping.policy, files: built.files, privacy: csvPrivacy)
-        try GuestReports.write(input, to: publisher.staging, compression: settings.compression)
-        try FraudReports.writeReview(queue, to: publisher.staging, compression: settings.compression)
-        try FraudReports.writeBursts(fraudContext.bursts, guestIDs: idOfGroup, ledger: built.ledger, privacy: csvPrivacy,
-                                     to: publisher.staging, compression: settings.compression)
-        let rejectsFile = try CSVReportFile(directory: publisher.staging, name: "rejects", header: RejectsCSV.header, compression: settings.compression)
-        for rejection in built.rejections { try rejectsFile.write(RejectsCSV.row(rejection)) }
-        try rejectsFile.close()
-        if store != nil {
-            let runNumber = (try store?.lastRunID() ?? 0) + 1
-            let changes = try CSVReportFile(directory: publisher.staging, name: "id_changes",
-                                            header: ["old_guest_id", "new_guest_id", "run", "changed_at"], compression: settings.compression)
-            let now = UTCTime.formatISO(Int64(Date().timeIntervalSince1970))
-            var all = previousChanges.map { ($0.old, $0.new, String($0.run), $0.changedAt) }
-            all += newChanges.map { ($0.old, $0.new, String(runNumber), now) }
-            for change in all.sorted(by: { $0.0 < $1.0 }) { try changes.write([change.0, change.1, change.2, change.3]) }
-            try changes.close()
-        }
+        let staging = publisher.staging, compression = settings.compression
         for report in built.reports {
             warnings += report.warnings.map { "\(report.path): \($0)" }
             if report.rowsWithInvalidUTF8 > 0 {
                 warnings.append("\(report.path): \(report.rowsWithInvalidUTF8) rows with invalid UTF-8 (kept, bytes replaced)")
             }
         }
-        let summary = RunSummary(settings: settings, built: built, grouping: grouping, guests: guests, key: key,
-                                 seconds: Date().timeIntervalSince(started), warnings: warnings)
-        let summaryFile = try OutputFile(path: publisher.staging + "/summary.json")
-        try summaryFile.write(summary.json())
-        try summaryFile.close()
         var previousTiers: [String: (tier: String, disputes: Int)]?
         if let store, !settings.rebuild { previousTiers = try store.previousReview() }
-        let model = ReportModelBuilder.build(settings: settings, built: built, grouping: grouping, guests: guests, queue: queue,
-                                             bursts: fraudContext.bursts, ratios: ratios, summary: summary, privacy: reportPrivacy,
-                                             previous: previousTiers, idChanges: Dictionary(newChanges.map { ($0.old, $0.new) }, uniquingKeysWith: { $1 }))
-        for (name, text) in [("report.html", ReportHTML.render(model)), ("report.md", ReportMarkdown.render(model)),
-                             ("risk_summary.json", FraudReports.riskSummaryJSON(ratios: ratios, guestShare: summary.guestShares(), bursts: fraudContext.bursts.count,
-                                                                                queue: queue, thresholds: thresholds))] {
-            let file = try OutputFile(path: publisher.staging + "/" + name)
-            try file.write(text)
-            try file.close()
+        let runNumber = try store.map { try $0.lastRunID() + 1 }
+        let finalWarnings = warnings
+        var written: RunSummary?
+        // The summary and the human reports are built while the large CSV files are written.
+        let writeSummaryAndReports = {
+            let summary = RunSummary(settings: settings, built: built, grouping: grouping, guests: guests, key: key,
+                                     seconds: Date().timeIntervalSince(started), warnings: finalWarnings)
+            let summaryFile = try OutputFile(path: staging + "/summary.json")
+            try summaryFile.write(summary.json())
+            try summaryFile.close()
+            let model = ReportModelBuilder.build(settings: settings, built: built, grouping: grouping, guests: guests, queue: queue,
+                                                 bursts: fraudContext.bursts, ratios: ratios, summary: summary, privacy: reportPrivacy,
+                                                 previous: previousTiers, idChanges: Dictionary(newChanges.map { ($0.old, $0.new) }, uniquingKeysWith: { $1 }))
+            for (name, text) in [("report.html", ReportHTML.render(model)), ("report.md", ReportMarkdown.render(model)),
+                                 ("risk_summary.json", FraudReports.riskSummaryJSON(ratios: ratios, guestShare: summary.guestShares(), bursts: fraudContext.bursts.count,
+                                                                                    queue: queue, thresholds: thresholds))] {
+                let file = try OutputFile(path: staging + "/" + name)
+                try file.write(text)
+                try file.close()
+            }
+            written = summary
         }
+        try GuestReports.write(input, to: staging, compression: compression, alongside: [
+            { try FraudReports.writeReview(queue, to: staging, compression: compression) },
+            writeSummaryAndReports,
+            {
+                try FraudReports.writeBursts(fraudContext.bursts, guestIDs: idOfGroup, ledger: built.ledger, privacy: csvPrivacy,
+                                             to: staging, compression: compression)
+                let rejectsFile = try CSVReportFile(directory: staging, name: "rejects", header: RejectsCSV.header, compression: compression)
+                for rejection in built.rejections { try rejectsFile.write(RejectsCSV.row(rejection)) }
+                try rejectsFile.close()
+                if let runNumber {
+                    let changes = try CSVReportFile(directory: staging, name: "id_changes",
+                                                    header: ["old_guest_id", "new_guest_id", "run", "changed_at"], compression: compression)
+                    let now = UTCTime.formatISO(Int64(Date().timeIntervalSince1970))
+                    var all = previousChanges.map { ($0.old, $0.new, String($0.run), $0.changedAt) }
+                    all += newChanges.map { ($0.old, $0.new, String(runNumber), now) }
+                    for change in all.sorted(by: { $0.0 < $1.0 }) { try changes.write([change.0, change.1, change.2, change.3]) }
+                    try changes.close()
+                }
+            },
+        ])
+        guard let summary = written else { preconditionFailure("the summary writer ran") }
         lap("write")
         let manifest = RunManifest(settings: settings, inputs: inputs, built: built, summary: summary, guests: guests.count,
                                    idChanges: newChanges.count, started: started, timings: timings)
@@ -302,6 +313,30 @@ extension GuestRun {
             }
         }
         return slots.map { $0! }
+    }
+
+    /// Guests in guest-id byte order. The first 32 bytes of each id are packed into integers, so
+    /// the sort compares integers, not strings; only ids equal in those bytes compare as strings.
+    static func sortedByID(_ guests: [GuestSummary]) -> [GuestSummary] {
+        typealias Key = (UInt64, UInt64, UInt64, UInt64, Int)
+        var keys: [Key] = guests.indices.map { index in
+            var words: [UInt64] = [0, 0, 0, 0]
+            var id = guests[index].id
+            id.withUTF8 { bytes in
+                for offset in 0..<32 {
+                    words[offset / 8] = words[offset / 8] << 8 | UInt64(offset < bytes.count ? bytes[offset] : 0)
+                }
+            }
+            return (words[0], words[1], words[2], words[3], index)
+        }
+        keys.sort { a, b in
+            if a.0 != b.0 { return a.0 < b.0 }
+            if a.1 != b.1 { return a.1 < b.1 }
+            if a.2 != b.2 { return a.2 < b.2 }
+            if a.3 != b.3 { return a.3 < b.3 }
+            return Array(guests[a.4].id.utf8).lexicographicallyPrecedes(Array(guests[b.4].id.utf8))
+        }
+        return keys.map { guests[$0.4] }
     }
 
     /// For each grouping guest index, the position of its summary in the id-sorted list.

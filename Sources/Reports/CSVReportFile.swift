@@ -20,6 +20,12 @@ public final class CSVReportFile {
         try row.withUnsafeBytes { try file.write(bytes: $0) }
     }
 
+    /// Writes the rows a builder holds and empties it (flush every few thousand rows).
+    public func write(_ rows: inout CSVRowBuilder) throws {
+        try rows.bytes.withUnsafeBytes { try file.write(bytes: $0) }
+        rows.clear()
+    }
+
     public func close() throws { try file.close() }
 
     /// The file name an output gets under a compression setting.

@@ -3,6 +3,17 @@ import Foundation
 import GuestPipeCore
 import Grouping
 
+/// Runs independent output writers on all cores; the first error in list order is thrown.
+public enum ConcurrentWriters {
+    public static func run(_ writers: [() throws -> Void]) throws {
+        let errors = ErrorSlots(count: writers.count)
+        DispatchQueue.concurrentPerform(iterations: writers.count) { index in
+            do { try writers[index]() } catch { errors.set(index, error) }
+        }
+        if let error = errors.first { throw error }
+    }
+}
+
 /// Errors of concurrent writers, kept per writer so the first in order is reported.
 final class ErrorSlots: @unchecked Sendable {
     private let lock = NSLock()
@@ -46,17 +57,15 @@ public enum GuestReports {
     /// Stripe's Dashboard "Customers" export, where Stripe lists guests (exports.md).
     public static let stripeHeader = "id,Description,Email,Name,Created (UTC),Delinquent,Card ID,Card Name,Card Address Line1,Card Address Line2,Card Address City,Card Address State,Card Address Country,Card Address Zip,Card AVS Line1 Status,Card AVS Zip Status,Card Brand,Card CVC Status,Card Exp Month,Card Exp Year,Card Fingerprint,Card Funding,Card Issue Country,Card Last4,Card Tokenization Method,Plan,Status,Cancel At Period End,Account Balance,Currency,Total Spend,Payment Count,Average Order,Refunded Volume,Dispute Losses,Business Vat ID,Tax Location Recognized".split(separator: ",").map(String.init)
 
-    /// Writes guests, guest_totals, guest_payments, guests_stripe, unmatched and incomplete.
-    /// The files are independent, so they are written concurrently.
-    public static func write(_ input: GuestReportInput, to directory: String, compression: Compression) throws {
+    /// Writes guests, guest_totals, guest_payments, guests_stripe, unmatched and incomplete,
+    /// and runs `alongside` (other outputs) with them. The files are independent, so they are
+    /// written concurrently, the largest first.
+    public static func write(_ input: GuestReportInput, to directory: String, compression: Compression,
+                             alongside: [() throws -> Void] = []) throws {
         let writers: [(GuestReportInput, String, Compression) throws -> Void] = [
             writePayments, writeStripeLayout, writeGuests, writeTotals, writeUnmatchedAndIncomplete,
         ]
-        let errors = ErrorSlots(count: writers.count)
-        DispatchQueue.concurrentPerform(iterations: writers.count) { index in
-            do { try writers[index](input, directory, compression) } catch { errors.set(index, error) }
-        }
-        if let error = errors.first { throw error }
+        try ConcurrentWriters.run(writers.map { writer in { try writer(input, directory, compression) } } + alongside)
     }
 
     static func money(_ minor: Int64, _ currency: Currency?) -> String {
@@ -65,39 +74,74 @@ public enum GuestReports {
 
     static func writeGuests(_ input: GuestReportInput, _ directory: String, _ compression: Compression) throws {
         let file = try CSVReportFile(directory: directory, name: "guests", header: guestsHeader, compression: compression)
+        var rows = CSVRowBuilder()
+        let policy = input.policy.rawValue
         for guest in input.guests {
-            try file.write([guest.id, input.policy.rawValue, guest.anchor.kind.rawValue,
-                            UTCTime.format(guest.firstCreated), UTCTime.format(guest.lastCreated),
-                            String(guest.paymentCount), String(guest.succeeded), String(guest.failed),
-                            String(guest.refundedPayments), String(guest.disputes),
-                            guest.cards.joined(separator: ";"), guest.emails.map(input.privacy.email).joined(separator: ";"),
-                            guest.phones.map(input.privacy.phone).joined(separator: ";")])
+            rows.field(guest.id)
+            rows.field(policy)
+            rows.field(guest.anchor.kind.rawValue)
+            rows.time(guest.firstCreated)
+            rows.time(guest.lastCreated)
+            rows.field(guest.paymentCount)
+            rows.field(guest.succeeded)
+            rows.field(guest.failed)
+            rows.field(guest.refundedPayments)
+            rows.field(guest.disputes)
+            rows.field(guest.cards.joined(separator: ";"))
+            rows.field(guest.emails.map(input.privacy.email).joined(separator: ";"))
+            rows.field(guest.phones.map(input.privacy.phone).joined(separator: ";"))
+            rows.endRow()
+            if rows.bytes.count >= 1 << 16 { try file.write(&rows) }
         }
+        try file.write(&rows)
         try file.close()
     }
 
     static func writeTotals(_ input: GuestReportInput, _ directory: String, _ compression: Compression) throws {
         let file = try CSVReportFile(directory: directory, name: "guest_totals", header: totalsHeader, compression: compression)
+        var rows = CSVRowBuilder()
         for guest in input.guests {
             for (currency, totals) in guest.totals.sorted(by: { $0.key < $1.key }) {
-                try file.write([guest.id, currency.code, money(totals.gross, currency), money(totals.refunded, currency),
-                                money(totals.net, currency), money(totals.disputed, currency), money(totals.disputeLosses, currency)])
+                let exponent = currency.exponent
+                rows.field(guest.id)
+                rows.field(currency.code)
+                rows.money(totals.gross, exponent: exponent)
+                rows.money(totals.refunded, exponent: exponent)
+                rows.money(totals.net, exponent: exponent)
+                rows.money(totals.disputed, exponent: exponent)
+                rows.money(totals.disputeLosses, exponent: exponent)
+                rows.endRow()
             }
+            if rows.bytes.count >= 1 << 16 { try file.write(&rows) }
         }
+        try file.write(&rows)
         try file.close()
     }
 
     static func writePayments(_ input: GuestReportInput, _ directory: String, _ compression: Compression) throws {
         let file = try CSVReportFile(directory: directory, name: "guest_payments", header: paymentsHeader, compression: compression)
         let ledger = input.ledger
-        for guest in input.guests {
-            for index in guest.payments {
-                let entry = ledger.entries[index]
-                guard case .guest(_, let kind) = input.grouping.roles[index] else { continue }
-                try file.write([ledger.key(index), guest.id, kind.rawValue, UTCTime.format(entry.created),
-                                money(entry.amount, entry.currency), entry.currency?.code ?? "", entry.status.rawValue])
+        var rows = CSVRowBuilder()
+        try ledger.keys.withUnsafeBufferPointer { keys in
+            try ledger.entries.withUnsafeBufferPointer { entries in
+                for guest in input.guests {
+                    for index in guest.payments {
+                        let entry = entries[index]
+                        guard case .guest(_, let kind) = input.grouping.roles[index] else { continue }
+                        rows.field(bytes: UnsafeBufferPointer(rebasing: keys[Int(entry.keyOffset)..<Int(entry.keyOffset) + Int(entry.keyLength)]))
+                        rows.field(guest.id)
+                        rows.field(kind.rawValue)
+                        rows.time(entry.created)
+                        rows.money(entry.amount, exponent: entry.currency?.exponent ?? 2)
+                        rows.field(entry.currency?.code ?? "")
+                        rows.field(entry.status.rawValue)
+                        rows.endRow()
+                    }
+                    if rows.bytes.count >= 1 << 16 { try file.write(&rows) }
+                }
             }
         }
+        try file.write(&rows)
         try file.close()
     }
 
@@ -106,31 +150,50 @@ public enum GuestReports {
         let ledger = input.ledger
         let pool = ledger.pool
         let column = Dictionary(uniqueKeysWithValues: stripeHeader.enumerated().map { ($1, $0) })
+        let atDescription = column["Description"]!
+        let atEmail = column["Email"]!
+        let atName = column["Name"]!
+        let atCreatedUTC = column["Created (UTC)"]!
+        let atCardBrand = column["Card Brand"]!
+        let atCardLast4 = column["Card Last4"]!
+        let atCardFingerprint = column["Card Fingerprint"]!
+        let atCardAddressCountry = column["Card Address Country"]!
+        let atCurrency = column["Currency"]!
+        let atTotalSpend = column["Total Spend"]!
+        let atPaymentCount = column["Payment Count"]!
+        let atAverageOrder = column["Average Order"]!
+        let atRefundedVolume = column["Refunded Volume"]!
+        let atDisputeLosses = column["Dispute Losses"]!
+        var rows = CSVRowBuilder()
+        var row = [String](repeating: "", count: stripeHeader.count)
         for guest in input.guests {
             let latest = ledger.entries[guest.latestPayment]
             let card = guest.latestCardPayment.map { ledger.entries[$0] }
             for (currency, totals) in guest.totals.sorted(by: { $0.key < $1.key }) {
-                var row = [String](repeating: "", count: stripeHeader.count)
-                func set(_ name: String, _ value: String) { row[column[name]!] = value }
-                set("Description", "Guest \(guest.id)")
-                set("Email", input.privacy.email(pool[latest.email].trimmingASCIIWhitespace()))
-                set("Name", input.privacy.mode == .full ? pool[latest.name] : input.privacy.other(pool[latest.name]))
-                set("Created (UTC)", UTCTime.formatMinutes(guest.firstCreated))
+                for position in row.indices { row[position] = "" }
+                func set(_ position: Int, _ value: String) { row[position] = value }
+                set(atDescription, "Guest \(guest.id)")
+                set(atEmail, input.privacy.email(pool[latest.email].trimmingASCIIWhitespace()))
+                set(atName, input.privacy.mode == .full ? pool[latest.name] : input.privacy.other(pool[latest.name]))
+                set(atCreatedUTC, UTCTime.formatMinutes(guest.firstCreated))
                 if let card {
-                    set("Card Brand", pool[card.brand])
-                    set("Card Last4", pool[card.last4])
-                    set("Card Fingerprint", input.privacy.mode == .full ? pool[card.card].trimmingASCIIWhitespace() : "")
-                    set("Card Address Country", pool[card.billingCountry])
+                    set(atCardBrand, pool[card.brand])
+                    set(atCardLast4, pool[card.last4])
+                    set(atCardFingerprint, input.privacy.mode == .full ? pool[card.card].trimmingASCIIWhitespace() : "")
+                    set(atCardAddressCountry, pool[card.billingCountry])
                 }
-                set("Currency", currency.code)
-                set("Total Spend", money(totals.net, currency))
-                set("Payment Count", String(totals.succeeded))
-                set("Average Order", money(averageHalfUp(totals.gross, totals.succeeded), currency))
-                set("Refunded Volume", money(totals.refunded, currency))
-                set("Dispute Losses", money(totals.disputeLosses, currency))
-                try file.write(row)
+                set(atCurrency, currency.code)
+                set(atTotalSpend, money(totals.net, currency))
+                set(atPaymentCount, String(totals.succeeded))
+                set(atAverageOrder, money(averageHalfUp(totals.gross, totals.succeeded), currency))
+                set(atRefundedVolume, money(totals.refunded, currency))
+                set(atDisputeLosses, money(totals.disputeLosses, currency))
+                for value in row { rows.field(value) }
+                rows.endRow()
             }
+            if rows.bytes.count >= 1 << 16 { try file.write(&rows) }
         }
+        try file.write(&rows)
         try file.close()
     }
 
