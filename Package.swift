@@ -62,7 +62,7 @@ let package = Package(
 
         // MARK: The thin command line
         .executableTarget(name: "guestpipe", dependencies: [
-            "GuestPipeCore", "Codecs", "Ingest", "Grouping", "Reports", "Pipeline", "SampleData",
+            "GuestPipeCore", "Codecs", "Ingest", "Grouping", "Reports", "Pipeline", "SampleData", "CPlatform",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "Logging", package: "swift-log"),
         ]),

@@ -70,6 +70,12 @@ public struct IdentifierTable: Sendable {
     }
 
     public subscript(id: Int32) -> Identifier { identifiers[Int(id)] }
+
+    /// Frees the look-up pools once every identifier has its id.
+    mutating func finish() {
+        values = []
+        ids = []
+    }
 }
 
 /// Each payment's usable identifiers, as ids into the table (-1: none), indexed like the ledger.
@@ -178,6 +184,7 @@ public struct Grouper {
             }
         }
         guestPayments = order.map(\.index)
+        identifiers.table.finish()
         var guests: [GuestGroup] = []
         let table = identifiers.table
         switch settings.policy {

@@ -43,7 +43,13 @@ public final class GuestSummary: @unchecked Sendable {
     public var failed = 0
     public var refundedPayments = 0
     public var disputes = 0
-    public var totals: [Currency: CurrencyTotals] = [:]
+    /// Money per currency, in currency order: a small array rather than a dictionary per guest
+    /// (millions of guests).
+    public var currencyTotals: [(currency: Currency, totals: CurrencyTotals)] = []
+    /// The same totals keyed by currency.
+    public var totals: [Currency: CurrencyTotals] {
+        Dictionary(uniqueKeysWithValues: currencyTotals.map { ($0.currency, $0.totals) })
+    }
     /// Distinct cards as `Brand 1234`, emails and phones (normalised), sorted.
     public var cards: [String] = []
     public var emails: [String] = []
@@ -88,7 +94,7 @@ public final class GuestSummary: @unchecked Sendable {
             if identifiers.email[index] >= 0 { emailIDs.append(identifiers.email[index]) }
             if identifiers.phone[index] >= 0 { phoneIDs.append(identifiers.phone[index]) }
         }
-        self.totals = Dictionary(totals, uniquingKeysWith: { a, _ in a })
+        currencyTotals = totals.sorted { $0.0 < $1.0 }.map { (currency: $0.0, totals: $0.1) }
         func values(_ ids: [Int32]) -> [String] {
             ids.count == 1 ? [identifiers.table[ids[0]].value] : Array(Set(ids)).map { identifiers.table[$0].value }.sorted()
         }

@@ -193,8 +193,10 @@ public final class PaymentLedger {
         return isDisputeStatus(status) ? (status == "lost" ? 2 : 1) : 0
     }
 
-    /// Classifies every dispute status in the pool; call when merging is done.
+    /// Classifies every dispute status in the pool and frees the pool's look-up table; call
+    /// when merging is done.
     public func finishMerging() {
+        defer { pool.freeze() }
         disputeKinds = (0..<pool.count).map { id in
             pool.withBytes(UInt32(id)) { bytes in
                 if bytes.isEmpty || bytes.starts(with: "warning_".utf8) { return 0 }

@@ -64,6 +64,7 @@ public final class StringPool: @unchecked Sendable {
     /// Interns bytes whose `StringPool.hash` is already known (merging one pool into another).
     public func intern(bytes: UnsafeBufferPointer<UInt8>, hash: UInt64) -> UInt32 {
         if bytes.isEmpty { return 0 }
+        precondition(!isFrozen, "interning into a frozen string pool")
         let tag = hash & 0xFFFF_FFFF_0000_0000
         var slot = Int(truncatingIfNeeded: hash) & slotMask
         while true {
@@ -83,11 +84,41 @@ public final class StringPool: @unchecked Sendable {
         return UInt32(id)
     }
 
+    /// Drops the look-up table and the stored hashes once no more values will be added: the
+    /// values stay readable, and the memory (16 bytes per value) goes back before the later
+    /// stages need theirs. Interning into a frozen pool is a programming error.
+    public func freeze() {
+        guard !isFrozen else { return }
+        isFrozen = true
+        slots.deallocate()
+        hashes.deallocate()
+        slots = .allocate(capacity: 1)
+        hashes = .allocate(capacity: 1)
+        slotMask = 0
+        if arenaCapacity > arenaCount {
+            let exact = UnsafeMutablePointer<UInt8>.allocate(capacity: max(1, arenaCount))
+            exact.update(from: arena, count: arenaCount)
+            arena.deallocate()
+            arena = exact
+            arenaCapacity = max(1, arenaCount)
+        }
+        if valueCapacity > valueCount {
+            let exact = UnsafeMutablePointer<UInt32>.allocate(capacity: valueCount)
+            exact.update(from: ends, count: valueCount)
+            ends.deallocate()
+            ends = exact
+            valueCapacity = valueCount
+        }
+    }
+
+    public private(set) var isFrozen = false
+
     /// Stores `bytes` as a new value without looking for an equal one: for columns whose values
     /// rarely repeat within a file (cards, emails), where the look-up would mostly miss. Such
     /// values are never found by `intern`; the pool they are merged into deduplicates them.
     public func append(bytes: UnsafeBufferPointer<UInt8>) -> UInt32 {
         if bytes.isEmpty { return 0 }
+        precondition(!isFrozen, "adding to a frozen string pool")
         let id = valueCount
         append(bytes, hash: StringPool.hash(bytes))
         return UInt32(id)
@@ -109,7 +140,10 @@ public final class StringPool: @unchecked Sendable {
 
     /// The stored hash of `id` (equal to `StringPool.hash` of its bytes).
     @inline(__always)
-    public func hash(of id: UInt32) -> UInt64 { hashes[Int(id)] }
+    public func hash(of id: UInt32) -> UInt64 {
+        precondition(!isFrozen, "a frozen string pool keeps no hashes")
+        return hashes[Int(id)]
+    }
 
     /// Every value in id order (tests and diagnostics; makes a string per value).
     public var strings: [String] { (0..<valueCount).map { self[UInt32($0)] } }
@@ -123,9 +157,10 @@ public final class StringPool: @unchecked Sendable {
 
     private func append(_ bytes: UnsafeBufferPointer<UInt8>, hash: UInt64) {
         if arenaCount + bytes.count > arenaCapacity {
+            precondition(arenaCount + bytes.count <= Int(UInt32.max), "string pool over 4 GiB")
             var capacity = arenaCapacity * 2
             while capacity < arenaCount + bytes.count { capacity *= 2 }
-            precondition(capacity <= Int(UInt32.max), "string pool over 4 GiB")
+            capacity = min(capacity, Int(UInt32.max))
             let bigger = UnsafeMutablePointer<UInt8>.allocate(capacity: capacity)
             bigger.update(from: arena, count: arenaCount)
             arena.deallocate()

@@ -101,7 +101,7 @@ public enum GuestReports {
         let file = try CSVReportFile(directory: directory, name: "guest_totals", header: totalsHeader, compression: compression)
         var rows = CSVRowBuilder()
         for guest in input.guests {
-            for (currency, totals) in guest.totals.sorted(by: { $0.key < $1.key }) {
+            for (currency, totals) in guest.currencyTotals {
                 let exponent = currency.exponent
                 rows.field(guest.id)
                 rows.field(currency.code)
@@ -169,7 +169,7 @@ public enum GuestReports {
         for guest in input.guests {
             let latest = ledger.entries[guest.latestPayment]
             let card = guest.latestCardPayment.map { ledger.entries[$0] }
-            for (currency, totals) in guest.totals.sorted(by: { $0.key < $1.key }) {
+            for (currency, totals) in guest.currencyTotals {
                 for position in row.indices { row[position] = "" }
                 func set(_ position: Int, _ value: String) { row[position] = value }
                 set(atDescription, "Guest \(guest.id)")

@@ -1,6 +1,7 @@
 import ArgumentParser
 import GuestPipeCore
 import Logging
+import CPlatform
 import Pipeline
 
 /// The command line: parsing arguments and printing; the work happens in the library modules.
@@ -31,6 +32,14 @@ struct GuestPipe: ParsableCommand {
         version: ToolVersion.current,
         subcommands: [Run.self, Report.self, Guest.self, Validate.self, Inspect.self, Read.self, Sample.self]
     )
+
+    static func main() {
+        // glibc gives every thread that allocates its own malloc arena, and memory freed in one
+        // is not reused by another: with readers and writers on several threads the peak
+        // memory grew by a tenth for nothing. Two arenas cost no measurable time.
+        _ = gp_limit_malloc_arenas(2)
+        main(nil)
+    }
 }
 
 

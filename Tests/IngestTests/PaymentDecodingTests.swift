@@ -133,3 +133,52 @@ final class PaymentDecodingTests: XCTestCase {
         XCTAssertEqual(whole.payments[1].source.line, 4, "the first record spans lines 2-3")
     }
 }
+
+/// The grouping stage reads text as bytes (`PaymentRecord.withText`), `read` as strings
+/// (`makePayment`): both must see the same cleaned values and count the same redactions.
+final class PaymentRecordTests: XCTestCase {
+    func testRecordBytesEqualThePaymentStrings() throws {
+        let header = "id,Created date (UTC),Amount,Amount Refunded,Currency,Status,Customer ID,Customer Email,Customer Phone,Card Fingerprint,Card Last4,Card Brand,Dispute Status,PaymentIntent ID,Description,Card Name,Mode\n"
+        var csv = header
+        csv += "ch_1,2024-09-20 17:40:57,12.50,0,usd,Paid,,  ana@example.org ,+1 415 555 0100,fpA,4242,Visa,,pi_1,\"paid with 4242 4242 4242 4242\",\"  Ana  \",Live\n"
+        csv += ",2024-09-20 17:41:00,,,,requires_payment_method,,bo@example.org,,,,,,pi_2,,,Live\n"
+        csv += "ch_3,2024-09-20 17:42:00,1.00,0,usd,Failed,cus_9,,,fpB,0005,Amex,warning_needs_response,pi_3,4111111111111111,Zoë,test\n"
+        var bytes = Array(csv.utf8)
+        bytes.append(contentsOf: Array("ch_4,2024-09-20 17:43:00,1.00,0,usd,Paid,,\u{FF}bad@example.org,,fpC,1111,Visa,,pi_4,,Name \u{FF},Live\n".utf8).map { $0 == 0xC3 ? 0xFF : $0 })
+
+        var viaRecords: [[String]] = []
+        var keys: [String] = []
+        let columns: [PaymentColumn] = [.id, .paymentIntentID, .status, .customerID, .email, .phone, .cardFingerprint, .cardLast4,
+                                        .cardBrand, .disputeStatus, .description, .name]
+        let recordReport = try PaymentFileReader.readRecords(source: MemoryByteSource(bytes), name: "records.csv", onRecord: { record in
+            viaRecords.append(columns.map { column in
+                column == .email ? record.withEmail { String(decoding: $0, as: UTF8.self) }
+                    : column == .disputeStatus ? record.withDisputeStatus { String(decoding: $0, as: UTF8.self) }
+                    : record.withText(column) { String(decoding: $0, as: UTF8.self) }
+            })
+            keys.append(record.withKey { String(decoding: $0, as: UTF8.self) })
+        }, onRejection: { XCTFail("unexpected rejection: \($0.message)") })
+
+        var viaPayments: [[String]] = []
+        var paymentKeys: [String] = []
+        let paymentReport = try PaymentFileReader.read(source: MemoryByteSource(bytes), name: "records.csv", onPayment: { p in
+            viaPayments.append([p.id, p.paymentIntentID, p.rawStatus, p.customerID, p.email, p.phone, p.cardFingerprint, p.cardLast4,
+                                p.cardBrand, p.disputeStatus, p.description, p.name])
+            paymentKeys.append(p.key)
+        }, onRejection: { XCTFail("unexpected rejection: \($0.message)") })
+
+        XCTAssertEqual(viaRecords.count, 4)
+        XCTAssertEqual(viaRecords, viaPayments)
+        XCTAssertEqual(keys, paymentKeys)
+        XCTAssertEqual(keys[1], "pi_2", "an incomplete row is keyed by its PaymentIntent")
+        XCTAssertEqual(viaRecords[0][4], "ana@example.org")
+        XCTAssertEqual(viaRecords[0][11], "  Ana  ", "names keep their spaces")
+        XCTAssertFalse(viaRecords[0][10].contains("4242 4242 4242 4242"), "card numbers are redacted")
+        XCTAssertFalse(viaRecords[2][10].contains("4111111111111111"))
+        XCTAssertTrue(viaRecords[3][4].contains("\u{FFFD}"), "invalid UTF-8 is replaced")
+        XCTAssertEqual(recordReport.redactedFields, paymentReport.redactedFields)
+        XCTAssertEqual(recordReport.redactedFields, 2)
+        XCTAssertEqual(recordReport.rowsWithInvalidUTF8, 1)
+        XCTAssertEqual(paymentReport.rowsWithInvalidUTF8, 1)
+    }
+}

@@ -56,6 +56,17 @@ final class GuestRunTests: XCTestCase {
         }
     }
 
+    func testGuestsAreListedInGuestIdByteOrderInEveryGuestFile() throws {
+        let out = directory.appendingPathComponent("order").path
+        _ = try run(inputs, out: out)
+        for name in ["guests.csv", "guest_totals.csv"] {
+            let text = try String(contentsOfFile: out + "/" + name, encoding: .utf8)
+            let ids = text.split(separator: "\n").dropFirst().map { String($0.prefix { $0 != "," }) }
+            XCTAssertGreaterThan(ids.count, 100, name)
+            XCTAssertEqual(ids, ids.sorted { Array($0.utf8).lexicographicallyPrecedes(Array($1.utf8)) }, name)
+        }
+    }
+
     func testTotalsOfGuestsCustomersAndUnmatchedEqualTheDeduplicatedInput() throws {
         let out = directory.appendingPathComponent("totals").path
         let outcome = try run(inputs, out: out)

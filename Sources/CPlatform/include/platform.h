@@ -5,4 +5,7 @@
 /* Atomically swaps two existing paths (renameat2 with RENAME_EXCHANGE). 0, or -1 with errno. */
 int gp_rename_exchange(const char *from, const char *to);
 
+/* Caps glibc's malloc arenas (mallopt M_ARENA_MAX). Returns 1 on success. */
+int gp_limit_malloc_arenas(int arenas);
+
 #endif

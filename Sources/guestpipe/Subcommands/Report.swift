@@ -87,7 +87,7 @@ struct Guest: ParsableCommand {
             var text = "\(s.id) (found by \(found.matchedBy); anchor: \(s.anchor.kind.rawValue))\n"
             text += "  payments: \(s.paymentCount) (\(s.succeeded) succeeded, \(s.failed) failed, \(s.refundedPayments) refunded, \(s.disputes) disputed)\n"
             text += "  first: \(UTCTime.format(s.firstCreated)) UTC, last: \(UTCTime.format(s.lastCreated)) UTC\n"
-            for (currency, totals) in s.totals.sorted(by: { $0.key < $1.key }) {
+            for (currency, totals) in s.currencyTotals {
                 let f = { MinorUnits.format($0, exponent: currency.exponent) }
                 text += "  \(currency.code): gross \(f(totals.gross)), refunded \(f(totals.refunded)), net \(f(totals.net)), disputed \(f(totals.disputed)), lost \(f(totals.disputeLosses))\n"
             }

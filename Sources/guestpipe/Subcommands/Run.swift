@@ -63,6 +63,7 @@ struct SharedOptions: ParsableArguments {
     /// Defaults, then the pipeline file, then these flags.
     func settings() throws -> (RunSettings, PipelineFile?) {
         var settings = RunSettings()
+        settings.keepDataUntilExit = true
         let file = try pipeline.map(PipelineFile.load)
         if let file {
             settings.pipelineFile = file
