@@ -125,45 +125,98 @@ public struct Grouper {
         normalizer = IdentifierNormalizer(settings: settings.normalization)
     }
 
+    /// The role of a payment before its identifiers are looked at; nil for a guest candidate.
+    @inline(__always)
+    private func presetRole(_ entry: LedgerEntry) -> PaymentRole? {
+        if let window = settings.window, !window.contains(entry.created) { return .outsideWindow }
+        if entry.mode == .test && !settings.includeTest { return .testLeftOut }
+        if entry.status == .incomplete { return .incomplete }
+        if entry.hasCustomer { return .customer }
+        return nil
+    }
+
     public func group(_ ledger: PaymentLedger) -> GroupingResult {
         let entries = ledger.entries
         var roles = [PaymentRole](repeating: .customer, count: entries.count)
         var identifiers = PaymentIdentifiers(count: entries.count)
         var stats = IdentifierStats()
-        var cache = NormalizationCache(poolSize: ledger.pool.count)
-        cache.prepare(ledger: ledger, normalizer: normalizer)
-        var guestPayments: [Int] = []
-        var with = [0, 0, 0], placeholders = [0, 0, 0]
-        for (index, entry) in entries.enumerated() {
-            if let window = settings.window, !window.contains(entry.created) { roles[index] = .outsideWindow; continue }
-            if entry.mode == .test && !settings.includeTest { roles[index] = .testLeftOut; continue }
-            if entry.status == .incomplete { roles[index] = .incomplete; continue }
-            if entry.hasCustomer { roles[index] = .customer; continue }
-            var any = false
-            for kind in IdentifierKind.allCases {
-                let poolID: UInt32
-                switch kind {
-                case .card: poolID = entry.card
-                case .email: poolID = entry.email
-                case .phone: poolID = entry.phone
+        // 1. Every distinct card, email and phone of a guest payment, normalised once, on all cores.
+        let normalized = NormalizationCache.normalize(ledger: ledger, normalizer: normalizer) { presetRole($0) == nil }
+        // 2. Identifier ids in (kind, pool id) order: the same whatever payment comes first.
+        var codes: [[Int32]] = []
+        for kind in IdentifierKind.allCases {
+            codes.append(normalized[kind.rank].map { value -> Int32 in
+                switch value {
+                case nil, .empty: return NormalizationCache.empty
+                case .placeholder: return NormalizationCache.placeholder
+                case .invalid: return NormalizationCache.invalid
+                case .identifier(let identifier): return identifiers.table.id(for: identifier)
                 }
-                let id = cache.id(kind, poolID, ledger.pool, normalizer, &identifiers.table)
-                if id >= 0 {
-                    any = true
-                    with[kind.rank] += 1
-                    switch kind {
-                    case .card: identifiers.card[index] = id
-                    case .email: identifiers.email[index] = id
-                    case .phone: identifiers.phone[index] = id
+            })
+        }
+        identifiers.table.finish()
+        // 3. Each payment's role and identifiers, in slices on all cores (each slice writes only
+        //    its own range); per-slice counts are added up in slice order.
+        struct SliceResult {
+            var guestPayments: [Int] = []
+            var with = [0, 0, 0], placeholders = [0, 0, 0], invalidPhones = 0
+            var placeholderValues: [[String: Int]] = [[:], [:], [:]]
+        }
+        let slices = max(1, min(16, entries.count / 16_384))
+        var results = [SliceResult](repeating: SliceResult(), count: slices)
+        let pool = ledger.pool
+        entries.withUnsafeBufferPointer { entries in
+            roles.withUnsafeMutableBufferPointer { roles in
+                identifiers.card.withUnsafeMutableBufferPointer { cards in
+                    identifiers.email.withUnsafeMutableBufferPointer { emails in
+                        identifiers.phone.withUnsafeMutableBufferPointer { phones in
+                            results.withUnsafeMutableBufferPointer { results in
+                                DispatchQueue.concurrentPerform(iterations: slices) { slice in
+                                    var result = SliceResult()
+                                    for index in entries.count * slice / slices..<entries.count * (slice + 1) / slices {
+                                        let entry = entries[index]
+                                        if let role = presetRole(entry) { roles[index] = role; continue }
+                                        var any = false
+                                        for rank in 0..<3 {
+                                            let poolID = rank == 0 ? entry.card : rank == 1 ? entry.email : entry.phone
+                                            let id = poolID == 0 ? NormalizationCache.empty : codes[rank][Int(poolID)]
+                                            if id >= 0 {
+                                                any = true
+                                                result.with[rank] += 1
+                                                switch rank {
+                                                case 0: cards[index] = id
+                                                case 1: emails[index] = id
+                                                default: phones[index] = id
+                                                }
+                                            } else if id == NormalizationCache.placeholder {
+                                                result.placeholders[rank] += 1
+                                                result.placeholderValues[rank][pool[poolID].trimmingASCIIWhitespace().lowercased(), default: 0] += 1
+                                            } else if id == NormalizationCache.invalid {
+                                                result.invalidPhones += 1
+                                            }
+                                        }
+                                        if any { result.guestPayments.append(index) } else { roles[index] = .unmatched }
+                                    }
+                                    results[slice] = result
+                                }
+                            }
+                        }
                     }
-                } else if id == NormalizationCache.placeholder {
-                    placeholders[kind.rank] += 1
-                    stats.placeholderValues[kind, default: [:]][ledger.pool[poolID].trimmingASCIIWhitespace().lowercased(), default: 0] += 1
-                } else if id == NormalizationCache.invalid {
-                    stats.invalidPhonePayments += 1
                 }
             }
-            if any { guestPayments.append(index) } else { roles[index] = .unmatched }
+        }
+        var guestPayments: [Int] = []
+        var with = [0, 0, 0], placeholders = [0, 0, 0]
+        for result in results {
+            guestPayments += result.guestPayments
+            stats.invalidPhonePayments += result.invalidPhones
+            for kind in IdentifierKind.allCases {
+                with[kind.rank] += result.with[kind.rank]
+                placeholders[kind.rank] += result.placeholders[kind.rank]
+                for (value, count) in result.placeholderValues[kind.rank] {
+                    stats.placeholderValues[kind, default: [:]][value, default: 0] += count
+                }
+            }
         }
         for kind in IdentifierKind.allCases {
             if with[kind.rank] > 0 { stats.paymentsWith[kind] = with[kind.rank] }
@@ -172,19 +225,17 @@ public struct Grouper {
         // (created, payment id in byte order): the order "first" and "most recently" refer to.
         // Sorted as (created, index) pairs so comparisons touch two integers, not whole entries;
         // the payment id decides only between payments of the same second.
-        var order = guestPayments.map { (created: entries[$0].created, index: $0) }
-        ledger.keys.withUnsafeBufferPointer { keyBytes in
+        let order = guestPayments.map { (created: entries[$0].created, index: $0) }
+        guestPayments = ledger.keys.withUnsafeBufferPointer { keyBytes in
             entries.withUnsafeBufferPointer { all in
-                order.sort { a, b in
+                order.sortedOnTwoCores { a, b in
                     if a.created != b.created { return a.created < b.created }
                     let x = all[a.index], y = all[b.index]
                     return UnsafeBufferPointer(rebasing: keyBytes[Int(x.keyOffset)..<Int(x.keyOffset) + Int(x.keyLength)])
                         .lexicographicallyPrecedes(UnsafeBufferPointer(rebasing: keyBytes[Int(y.keyOffset)..<Int(y.keyOffset) + Int(y.keyLength)]))
-                }
+                }.map(\.index)
             }
         }
-        guestPayments = order.map(\.index)
-        identifiers.table.finish()
         var guests: [GuestGroup] = []
         let table = identifiers.table
         switch settings.policy {
@@ -233,31 +284,49 @@ public struct Grouper {
     }
 }
 
-/// Each distinct raw value is normalised once (phone parsing is the costly part); the result
-/// is an identifier id, or one of the negative codes below.
-struct NormalizationCache {
-    static let notComputed: Int32 = -4
+extension Array {
+    /// Sorted by a strict total order: each half on its own core, then merged. The result is
+    /// the one `sorted(by:)` gives, since the order decides every pair.
+    func sortedOnTwoCores(by areInIncreasingOrder: (Element, Element) -> Bool) -> [Element] {
+        guard count >= 65_536 else { return sorted(by: areInIncreasingOrder) }
+        let middle = count / 2
+        var halves: [[Element]] = [Array(self[..<middle]), Array(self[middle...])]
+        halves.withUnsafeMutableBufferPointer { halves in
+            DispatchQueue.concurrentPerform(iterations: 2) { half in halves[half].sort(by: areInIncreasingOrder) }
+        }
+        var merged: [Element] = []
+        merged.reserveCapacity(count)
+        var left = 0, right = 0
+        let first = halves[0], second = halves[1]
+        while left < first.count && right < second.count {
+            if areInIncreasingOrder(second[right], first[left]) {
+                merged.append(second[right])
+                right += 1
+            } else {
+                merged.append(first[left])
+                left += 1
+            }
+        }
+        merged.append(contentsOf: first[left...])
+        merged.append(contentsOf: second[right...])
+        return merged
+    }
+}
+
+/// Each distinct raw card, email and phone of a guest payment is normalised once, up front and
+/// on all cores (phones are the costly ones: libphonenumber's regular expressions). Phone
+/// spellings that differ only in punctuation (`(415) 555-0100`, `415.555.0100`) are parsed once.
+enum NormalizationCache {
     static let empty: Int32 = -1
     static let placeholder: Int32 = -2
     static let invalid: Int32 = -3
-    private var card: [Int32]
-    private var email: [Int32]
-    private var phone: [Int32]
 
-    init(poolSize: Int) {
-        card = [Int32](repeating: NormalizationCache.notComputed, count: poolSize)
-        email = card
-        phone = card
-    }
-
-    /// Every distinct card, email and phone of a guest payment is normalised up front, on all
-    /// cores (phones are the costly ones: libphonenumber's regular expressions). Phone spellings
-    /// that differ only in punctuation (`(415) 555-0100`, `415.555.0100`) are parsed once.
-    private var prepared: [[NormalizedValue?]] = [[], [], []]
-
-    mutating func prepare(ledger: PaymentLedger, normalizer: IdentifierNormalizer) {
+    /// Per kind (by rank), per pool id: the normalised value, nil where no candidate payment
+    /// (see `isCandidate`) uses that pool id for that kind.
+    static func normalize(ledger: PaymentLedger, normalizer: IdentifierNormalizer,
+                          isCandidate: (LedgerEntry) -> Bool) -> [[NormalizedValue?]] {
         var needed = [[Bool]](repeating: [Bool](repeating: false, count: ledger.pool.count), count: 3)
-        for entry in ledger.entries where !entry.hasCustomer && entry.status != .incomplete {
+        for entry in ledger.entries where isCandidate(entry) {
             needed[0][Int(entry.card)] = true
             needed[1][Int(entry.email)] = true
             needed[2][Int(entry.phone)] = true
@@ -265,14 +334,20 @@ struct NormalizationCache {
         let pool = ledger.pool
         var work: [(kind: IdentifierKind, ids: [Int])] = []
         for kind in [IdentifierKind.card, .email] {
-            let ids = needed[kind.rank].indices.filter { $0 != 0 && needed[kind.rank][$0] }
-            work.append((kind, ids))
+            work.append((kind, needed[kind.rank].indices.filter { $0 != 0 && needed[kind.rank][$0] }))
         }
-        var byShape: [String: [Int]] = [:]
+        // Phones grouped by shape: shapes are interned as bytes, so each needed phone costs a
+        // pass over its bytes and one look-up, and each shape lists its pool ids in order.
+        let shapePool = StringPool()
+        var shapeOf = [UInt32](repeating: 0, count: pool.count)
+        var shape: [UInt8] = []
         for id in 1..<needed[2].count where needed[2][id] {
-            byShape[IdentifierNormalizer.phoneShape(pool[UInt32(id)]), default: []].append(id)
+            pool.withBytes(UInt32(id)) { IdentifierNormalizer.phoneShape($0, into: &shape) }
+            shapeOf[id] = shape.withUnsafeBufferPointer { shapePool.intern(bytes: $0) }
         }
-        let shapes = Array(byShape.values)
+        var shapes = [[Int]](repeating: [], count: shapePool.count)
+        for id in 1..<needed[2].count where needed[2][id] { shapes[Int(shapeOf[id])].append(id) }
+        shapes.removeAll { $0.isEmpty }
         work.append((.phone, shapes.map { $0[0] }))
         var results: [[NormalizedValue?]] = work.map { [NormalizedValue?](repeating: nil, count: $0.ids.count) }
         for (part, job) in work.enumerated() {
@@ -290,7 +365,7 @@ struct NormalizationCache {
                 }
             }
         }
-        prepared = [[NormalizedValue?]](repeating: [NormalizedValue?](repeating: nil, count: pool.count), count: 3)
+        var prepared = [[NormalizedValue?]](repeating: [NormalizedValue?](repeating: nil, count: pool.count), count: 3)
         for (part, job) in work.enumerated() {
             let rank = job.kind.rank
             if job.kind == .phone {
@@ -301,41 +376,6 @@ struct NormalizationCache {
                 for (position, id) in job.ids.enumerated() { prepared[rank][id] = results[part][position] }
             }
         }
-    }
-
-    mutating func id(_ kind: IdentifierKind, _ poolID: UInt32, _ pool: StringPool, _ normalizer: IdentifierNormalizer,
-                     _ table: inout IdentifierTable) -> Int32 {
-        if poolID == 0 { return NormalizationCache.empty }
-        let slot = Int(poolID)
-        let cached: Int32
-        switch kind {
-        case .card: cached = card[slot]
-        case .email: cached = email[slot]
-        case .phone: cached = phone[slot]
-        }
-        if cached != NormalizationCache.notComputed { return cached }
-        let value: NormalizedValue
-        if slot < prepared[kind.rank].count, let known = prepared[kind.rank][slot] {
-            value = known
-        } else {
-            switch kind {
-            case .card: value = normalizer.card(pool[poolID])
-            case .email: value = normalizer.email(pool[poolID])
-            case .phone: value = normalizer.phone(pool[poolID])
-            }
-        }
-        let result: Int32
-        switch value {
-        case .identifier(let identifier): result = table.id(for: identifier)
-        case .empty: result = NormalizationCache.empty
-        case .placeholder: result = NormalizationCache.placeholder
-        case .invalid: result = NormalizationCache.invalid
-        }
-        switch kind {
-        case .card: card[slot] = result
-        case .email: email[slot] = result
-        case .phone: phone[slot] = result
-        }
-        return result
+        return prepared
     }
 }

@@ -52,17 +52,21 @@ public struct IdentifierNormalizer {
 
     /// Spellings of one phone number that differ only in spaces and punctuation share a shape
     /// (`+` kept, digits kept), and normalise the same way. Anything with other characters
-    /// (letters, extensions) is its own shape.
-    public static func phoneShape(_ raw: String) -> String {
-        var shape = ""
-        for scalar in raw.unicodeScalars {
-            switch scalar {
-            case "0"..."9", "+": shape.unicodeScalars.append(scalar)
-            case " ", "-", ".", "(", ")", "\t", "/": continue
-            default: return "raw:" + raw
+    /// (letters, extensions) is its own shape, `raw:` + the value. Written into `shape`.
+    public static func phoneShape(_ raw: UnsafeBufferPointer<UInt8>, into shape: inout [UInt8]) {
+        shape.removeAll(keepingCapacity: true)
+        for byte in raw {
+            switch byte {
+            case UInt8(ascii: "0")...UInt8(ascii: "9"), UInt8(ascii: "+"): shape.append(byte)
+            case UInt8(ascii: " "), UInt8(ascii: "-"), UInt8(ascii: "."), UInt8(ascii: "("), UInt8(ascii: ")"), UInt8(ascii: "\t"), UInt8(ascii: "/"):
+                continue
+            default:
+                shape.removeAll(keepingCapacity: true)
+                shape.append(contentsOf: "raw:".utf8)
+                shape.append(contentsOf: raw)
+                return
             }
         }
-        return shape
     }
 
     /// `phone:` E.164 through libphonenumber with the default region.
