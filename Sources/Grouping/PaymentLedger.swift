@@ -130,43 +130,6 @@ public final class PaymentBatch {
         entry.line = UInt32(clamping: payment.line)
         entries.append(entry)
     }
-
-    /// Adds a decoded payment (called in file order).
-    public func add(_ payment: Payment) {
-        var entry = LedgerEntry()
-        let key = payment.key
-        entry.keyOffset = UInt32(keys.count)
-        keys.append(contentsOf: key.utf8)
-        entry.keyLength = UInt16(keys.count - Int(entry.keyOffset))
-        entry.status = payment.status
-        entry.mode = payment.mode
-        entry.hasCustomer = !payment.customerID.isEmpty
-        entry.currency = payment.currency
-        entry.created = payment.created
-        entry.amount = payment.amount
-        entry.refunded = payment.amountRefunded
-        entry.disputed = payment.disputedAmount
-        entry.disputeDate = payment.disputeDate ?? .min
-        entry.card = pool.intern(payment.cardFingerprint)
-        entry.email = pool.intern(payment.email)
-        entry.phone = pool.intern(payment.phone)
-        entry.name = pool.intern(payment.name)
-        entry.brand = pool.intern(payment.cardBrand)
-        entry.last4 = pool.intern(payment.cardLast4)
-        entry.billingCountry = pool.intern(payment.billingCountry)
-        entry.disputeStatus = pool.intern(payment.disputeStatus)
-        entry.disputeReason = pool.intern(payment.disputeReason)
-        entry.rawStatus = pool.intern(payment.rawStatus)
-        entry.cvcCheck = pool.intern(payment.cvcCheck)
-        entry.avsZipCheck = pool.intern(payment.avsZipCheck)
-        entry.issueCountry = pool.intern(payment.cardIssueCountry)
-        entry.riskLevel = pool.intern(payment.riskLevel)
-        entry.riskScore = pool.intern(payment.riskScore)
-        entry.terminalReader = pool.intern(payment.terminalReaderID)
-        entry.fields = payment.fields
-        entry.line = UInt32(clamping: payment.source.line)
-        entries.append(entry)
-    }
 }
 
 /// Every payment once: the copy from the later export wins, column by column, for the columns

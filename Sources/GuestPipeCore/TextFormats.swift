@@ -3,23 +3,26 @@ public enum CSVText {
     /// Appends one field, quoted when it holds a comma, quote, line break or outer space.
     public static func appendField(_ field: String, to row: inout [UInt8]) {
         var text = field
-        text.withUTF8 { bytes in
-            var needsQuotes = bytes.first == 0x20 || bytes.last == 0x20
-            for byte in bytes where byte == 0x2C || byte == 0x22 || byte == 0x0A || byte == 0x0D {
-                needsQuotes = true
-                break
-            }
-            if !needsQuotes {
-                row.append(contentsOf: bytes)
-                return
-            }
-            row.append(0x22)
-            for byte in bytes {
-                if byte == 0x22 { row.append(0x22) }
-                row.append(byte)
-            }
-            row.append(0x22)
+        text.withUTF8 { appendField(bytes: $0, to: &row) }
+    }
+
+    /// `appendField` for a field given as UTF-8 bytes.
+    public static func appendField(bytes: UnsafeBufferPointer<UInt8>, to row: inout [UInt8]) {
+        var needsQuotes = bytes.first == 0x20 || bytes.last == 0x20
+        for byte in bytes where byte == 0x2C || byte == 0x22 || byte == 0x0A || byte == 0x0D {
+            needsQuotes = true
+            break
         }
+        if !needsQuotes {
+            row.append(contentsOf: bytes)
+            return
+        }
+        row.append(0x22)
+        for byte in bytes {
+            if byte == 0x22 { row.append(0x22) }
+            row.append(byte)
+        }
+        row.append(0x22)
     }
 
     /// Appends a whole row ending in LF.
@@ -62,29 +65,7 @@ public struct CSVRowBuilder {
     /// A text field given as UTF-8 bytes, quoted when needed.
     public mutating func field(bytes value: UnsafeBufferPointer<UInt8>) {
         separate()
-        var needsQuotes = value.first == 0x20 || value.last == 0x20
-        if !needsQuotes {
-            for byte in value where byte == 0x2C || byte == 0x22 || byte == 0x0A || byte == 0x0D {
-                needsQuotes = true
-                break
-            }
-        }
-        if !needsQuotes {
-            bytes.append(contentsOf: value)
-            return
-        }
-        bytes.append(0x22)
-        for byte in value {
-            if byte == 0x22 { bytes.append(0x22) }
-            bytes.append(byte)
-        }
-        bytes.append(0x22)
-    }
-
-    /// A field known to need no quoting (codes, ids, enum names).
-    public mutating func plain(_ text: StaticString) {
-        separate()
-        text.withUTF8Buffer { bytes.append(contentsOf: $0) }
+        CSVText.appendField(bytes: value, to: &bytes)
     }
 
     /// An integer.
@@ -126,9 +107,6 @@ public struct CSVRowBuilder {
         }
         bytes.append(contentsOf: digits)
     }
-
-    /// An empty field.
-    public mutating func empty() { separate() }
 
     /// Ends the row with LF.
     public mutating func endRow() {

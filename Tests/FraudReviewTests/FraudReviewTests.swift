@@ -20,7 +20,7 @@ final class FraudReviewTests: XCTestCase {
         let ledger = PaymentLedger()
         for (index, path) in try SampleGenerator(options: options).write(to: directory.path).enumerated() {
             let batch = PaymentBatch(path: path)
-            _ = try PaymentFileReader.read(path: path, columns: ledgerColumns, onPayment: { batch.add($0) }, onRejection: { _ in })
+            _ = try PaymentFileReader.readRecords(path: path, columns: ledgerColumns, onRecord: { batch.add($0) }, onRejection: { _ in })
             ledger.merge(batch, fileIndex: UInt32(index))
         }
         let grouping = Grouper(settings: GroupingSettings()).group(ledger)
@@ -91,8 +91,8 @@ final class FraudReviewTests: XCTestCase {
         add("2026-04", "MasterCard", count: 10, disputes: 1)
         let ledger = PaymentLedger()
         let batch = PaymentBatch(path: "r.csv")
-        _ = try PaymentFileReader.read(source: Codecs.MemoryByteSource(Array((header + rows).utf8)), name: "r.csv", columns: ledgerColumns,
-                                       onPayment: { batch.add($0) }, onRejection: { XCTFail($0.message) })
+        _ = try PaymentFileReader.readRecords(source: Codecs.MemoryByteSource(Array((header + rows).utf8)), name: "r.csv", columns: ledgerColumns,
+                                       onRecord: { batch.add($0) }, onRejection: { XCTFail($0.message) })
         ledger.merge(batch, fileIndex: 0)
         let grouping = Grouper(settings: GroupingSettings()).group(ledger)
         let ratios = NetworkRatios.compute(ledger: ledger, grouping: grouping, thresholds: FraudThresholds())

@@ -34,8 +34,8 @@ func group(_ files: [[Row]], policy: GroupingPolicy) throws -> (ledger: PaymentL
     for (index, rows) in files.enumerated() {
         let batch = PaymentBatch(path: "f\(index).csv")
         let text = Row.header + rows.map(\.csv).joined()
-        _ = try PaymentFileReader.read(source: MemoryByteSource(Array(text.utf8)), name: "f\(index).csv",
-                                       onPayment: { batch.add($0) }, onRejection: { XCTFail($0.message) })
+        _ = try PaymentFileReader.readRecords(source: MemoryByteSource(Array(text.utf8)), name: "f\(index).csv",
+                                       onRecord: { batch.add($0) }, onRejection: { XCTFail($0.message) })
         ledger.merge(batch, fileIndex: UInt32(index))
     }
     var settings = GroupingSettings()
@@ -136,8 +136,8 @@ final class GroupingBehaviourTests: XCTestCase {
         // A narrow export (no card or email columns) must not erase the fingerprint.
         let narrow = "id,Created date (UTC),Amount,Amount Refunded,Currency,Status,Customer ID\na,2026-01-01 00:01:00,10.00,4.00,usd,Paid,\n"
         let narrowBatch = PaymentBatch(path: "narrow.csv")
-        _ = try PaymentFileReader.read(source: MemoryByteSource(Array(narrow.utf8)), name: "narrow.csv",
-                                       onPayment: { narrowBatch.add($0) }, onRejection: { _ in })
+        _ = try PaymentFileReader.readRecords(source: MemoryByteSource(Array(narrow.utf8)), name: "narrow.csv",
+                                       onRecord: { narrowBatch.add($0) }, onRejection: { _ in })
         ledger.merge(narrowBatch, fileIndex: 2)
         XCTAssertEqual(ledger.pool[ledger.entries[0].card], "fpA")
         XCTAssertEqual(ledger.pool[ledger.entries[0].email], "ana@x.com")

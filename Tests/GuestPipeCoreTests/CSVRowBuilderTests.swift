@@ -20,7 +20,7 @@ final class CSVRowBuilderTests: XCTestCase {
             builder.field(count)
             builder.time(seconds)
             builder.money(minor, exponent: exponent)
-            builder.empty()
+            builder.field("")
             builder.endRow()
 
             let expected = CSVText.row([text, text, String(count), UTCTime.format(seconds),
@@ -40,7 +40,7 @@ final class CSVRowBuilderTests: XCTestCase {
         XCTAssertEqual(String(decoding: builder.bytes, as: UTF8.self),
                        CSVText.row([String(Int.min), String(Int.max), MinorUnits.format(Int64.min, exponent: 2), "0.000", "-0.05"]))
         builder.clear()
-        builder.plain("x")
+        builder.field("x")
         builder.endRow()
         XCTAssertEqual(String(decoding: builder.bytes, as: UTF8.self), "x\n")
     }
