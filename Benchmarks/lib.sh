@@ -1,4 +1,5 @@
-# Helpers shared by the guestpipe benchmarks (reader.sh, grouping.sh); source it, do not run it.
+# Helpers shared by the guestpipe benchmarks (reader.sh, grouping.sh, nightly.sh, floors.sh);
+# source it, do not run it.
 #
 # The sourcing script sets PROG (its name, for messages) and SCRIPT_DIR, and TMP (a scratch
 # directory) before calling 'timed'. This file sets what both benchmarks share:
