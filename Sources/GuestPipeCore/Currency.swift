@@ -5,6 +5,9 @@ public struct Currency: Hashable, Comparable, Sendable, CustomStringConvertible 
     public let code: String
     /// Stripe's number of decimals: 0, 2 or 3.
     public let exponent: Int
+    /// 1-based position in `Currency.all` (codes in order), so a currency fits in two bytes of
+    /// a compact record; stored, because the reader asks for it on every row.
+    public let index: UInt16
 
     /// Stripe's zero-decimal currencies.
     public static let zeroDecimal: Set<String> = [
@@ -37,6 +40,7 @@ public struct Currency: Hashable, Comparable, Sendable, CustomStringConvertible 
         let lower = raw.trimmingASCIIWhitespace().lowercased()
         guard lower.utf8.count == 3, Currency.known.contains(lower) else { return nil }
         self.code = lower
+        index = UInt16(Currency.sortedCodes.firstIndex(of: lower)! + 1)
         if Currency.zeroDecimal.contains(lower) {
             exponent = 0
         } else if Currency.threeDecimal.contains(lower) {
@@ -50,8 +54,8 @@ public struct Currency: Hashable, Comparable, Sendable, CustomStringConvertible 
 
     /// Every known currency in code order; `index` points into it (1-based, 0 = none), so a
     /// currency fits in two bytes of a compact record.
-    public static let all: [Currency] = known.sorted().compactMap { Currency(code: $0) }
-    private static let indexes: [String: UInt16] = Dictionary(uniqueKeysWithValues: all.enumerated().map { ($1.code, UInt16($0 + 1)) })
+    public static let all: [Currency] = sortedCodes.compactMap { Currency(code: $0) }
+    private static let sortedCodes = known.sorted()
 
     /// Currencies by their three letters packed into an integer (`a` = 0 … `z` = 25), for
     /// looking a code up from bytes without making a string.
@@ -79,9 +83,6 @@ public struct Currency: Hashable, Comparable, Sendable, CustomStringConvertible 
         }
         return at(index: byPackedCode[packed])
     }
-
-    /// 1-based position in `Currency.all`.
-    public var index: UInt16 { Currency.indexes[code] ?? 0 }
 
     /// The currency at a 1-based `index`; nil for 0 or out of range.
     public static func at(index: UInt16) -> Currency? {

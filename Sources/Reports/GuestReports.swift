@@ -46,6 +46,49 @@ public struct GuestReportInput {
     }
 }
 
+/// The short fixed texts of the per-payment outputs as bytes, made once: identifier kinds,
+/// statuses, currency codes and exponents by `Currency.index`.
+struct FixedTexts {
+    private let kinds = [IdentifierKind.card, .email, .phone].map { Array($0.rawValue.utf8) }
+    private let statuses = [PaymentStatus.succeeded, .refunded, .failed, .pending, .incomplete].map { Array($0.rawValue.utf8) }
+    private let currencies = [[]] + Currency.all.map { Array($0.code.utf8) }
+    private let exponents = [2] + Currency.all.map(\.exponent)
+
+    @inline(__always)
+    func kind(_ kind: IdentifierKind, _ body: (UnsafeBufferPointer<UInt8>) -> Void) {
+        let position: Int
+        switch kind {
+        case .card: position = 0
+        case .email: position = 1
+        case .phone: position = 2
+        }
+        kinds[position].withUnsafeBufferPointer(body)
+    }
+
+    @inline(__always)
+    func status(_ status: PaymentStatus, _ body: (UnsafeBufferPointer<UInt8>) -> Void) {
+        let position: Int
+        switch status {
+        case .succeeded: position = 0
+        case .refunded: position = 1
+        case .failed: position = 2
+        case .pending: position = 3
+        case .incomplete: position = 4
+        }
+        statuses[position].withUnsafeBufferPointer(body)
+    }
+
+    /// The code of the currency at `index` (empty for none).
+    @inline(__always)
+    func currency(_ index: UInt16, _ body: (UnsafeBufferPointer<UInt8>) -> Void) {
+        currencies[Int(index) < currencies.count ? Int(index) : 0].withUnsafeBufferPointer(body)
+    }
+
+    /// Stripe's exponent of the currency at `index` (2 for none, as `money` assumes).
+    @inline(__always)
+    func exponent(_ index: UInt16) -> Int { exponents[Int(index) < exponents.count ? Int(index) : 0] }
+}
+
 /// The guest CSV outputs (guests.md; the README lists their columns).
 public enum GuestReports {
     public static let guestsHeader = ["guest_id", "policy", "anchor_type", "first_payment", "last_payment", "payments",
@@ -121,23 +164,30 @@ public enum GuestReports {
     static func writePayments(_ input: GuestReportInput, _ directory: String, _ compression: Compression) throws {
         let file = try CSVReportFile(directory: directory, name: "guest_payments", header: paymentsHeader, compression: compression)
         let ledger = input.ledger
+        let roles = input.grouping.roles
+        let codes = FixedTexts()
         var rows = CSVRowBuilder()
         try ledger.keys.withUnsafeBufferPointer { keys in
             try ledger.entries.withUnsafeBufferPointer { entries in
-                for guest in input.guests {
-                    for index in guest.payments {
-                        let entry = entries[index]
-                        guard case .guest(_, let kind) = input.grouping.roles[index] else { continue }
-                        rows.field(bytes: UnsafeBufferPointer(rebasing: keys[Int(entry.keyOffset)..<Int(entry.keyOffset) + Int(entry.keyLength)]))
-                        rows.field(guest.id)
-                        rows.field(kind.rawValue)
-                        rows.time(entry.created)
-                        rows.money(entry.amount, exponent: entry.currency?.exponent ?? 2)
-                        rows.field(entry.currency?.code ?? "")
-                        rows.field(entry.status.rawValue)
-                        rows.endRow()
+                try roles.withUnsafeBufferPointer { roles in
+                    for guest in input.guests {
+                        var id = guest.id
+                        try id.withUTF8 { id in
+                            for index in guest.payments {
+                                let entry = entries[index]
+                                guard case .guest(_, let kind) = roles[index] else { continue }
+                                rows.field(bytes: UnsafeBufferPointer(rebasing: keys[Int(entry.keyOffset)..<Int(entry.keyOffset) + Int(entry.keyLength)]))
+                                rows.field(bytes: id)
+                                codes.kind(kind) { rows.field(bytes: $0) }
+                                rows.time(entry.created)
+                                rows.money(entry.amount, exponent: codes.exponent(entry.currencyIndex))
+                                codes.currency(entry.currencyIndex) { rows.field(bytes: $0) }
+                                codes.status(entry.status) { rows.field(bytes: $0) }
+                                rows.endRow()
+                            }
+                            if rows.bytes.count >= 1 << 16 { try file.write(&rows) }
+                        }
                     }
-                    if rows.bytes.count >= 1 << 16 { try file.write(&rows) }
                 }
             }
         }
