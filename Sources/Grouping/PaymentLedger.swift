@@ -160,12 +160,17 @@ public final class PaymentLedger {
     /// when merging is done.
     public func finishMerging() {
         defer { pool.freeze() }
-        disputeKinds = (0..<pool.count).map { id in
-            pool.withBytes(UInt32(id)) { bytes in
+        // Only the pool ids some payment has as its dispute status are classified.
+        var kinds = [UInt8](repeating: 0, count: pool.count)
+        var classified = [Bool](repeating: false, count: pool.count)
+        for entry in entries where !classified[Int(entry.disputeStatus)] {
+            classified[Int(entry.disputeStatus)] = true
+            kinds[Int(entry.disputeStatus)] = pool.withBytes(entry.disputeStatus) { bytes in
                 if bytes.isEmpty || bytes.starts(with: "warning_".utf8) { return 0 }
                 return bytes.elementsEqual("lost".utf8) ? 2 : 1
             }
         }
+        disputeKinds = kinds
     }
 
     /// The payment key (id, or PaymentIntent ID) of entry `index`.

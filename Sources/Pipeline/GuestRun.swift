@@ -186,9 +186,18 @@ public enum GuestRun {
 
         progress("reviewing fraud signals")
         let thresholds = FraudThresholds(overrides: settings.fraud)
-        let fraudContext = FraudContext(ledger: built.ledger, grouping: grouping, thresholds: thresholds)
+        // The network ratios read only the ledger: computed beside the review's context.
+        var ratios: [MonthlyRatio] = []
+        var context: FraudContext?
+        DispatchQueue.concurrentPerform(iterations: 2) { part in
+            if part == 0 {
+                context = FraudContext(ledger: built.ledger, grouping: grouping, thresholds: thresholds)
+            } else {
+                ratios = NetworkRatios.compute(ledger: built.ledger, grouping: grouping, thresholds: thresholds)
+            }
+        }
+        guard let fraudContext = context else { preconditionFailure("the fraud context was built") }
         let queue = FraudReviewer(context: fraudContext).review(guests)
-        let ratios = NetworkRatios.compute(ledger: built.ledger, grouping: grouping, thresholds: thresholds)
         let pseudonymKey = try PseudonymKey.load(settings)
         let csvPrivacy = PrivacyFormatter(mode: settings.csvPrivacy, pseudonymKey: pseudonymKey)
         let reportPrivacy = PrivacyFormatter(mode: settings.reportPrivacy, pseudonymKey: pseudonymKey)
@@ -336,7 +345,7 @@ extension GuestRun {
     /// the sort compares integers, not strings; only ids equal in those bytes compare as strings.
     static func sortedByID(_ guests: [GuestSummary]) -> [GuestSummary] {
         typealias Key = (UInt64, UInt64, UInt64, UInt64, Int)
-        var keys: [Key] = guests.indices.map { index in
+        let keys: [Key] = guests.indices.map { index in
             var words: [UInt64] = [0, 0, 0, 0]
             var id = guests[index].id
             id.withUTF8 { bytes in
@@ -346,14 +355,13 @@ extension GuestRun {
             }
             return (words[0], words[1], words[2], words[3], index)
         }
-        keys.sort { a, b in
+        return keys.sortedOnTwoCores { a, b in
             if a.0 != b.0 { return a.0 < b.0 }
             if a.1 != b.1 { return a.1 < b.1 }
             if a.2 != b.2 { return a.2 < b.2 }
             if a.3 != b.3 { return a.3 < b.3 }
             return Array(guests[a.4].id.utf8).lexicographicallyPrecedes(Array(guests[b.4].id.utf8))
-        }
-        return keys.map { guests[$0.4] }
+        }.map { guests[$0.4] }
     }
 
     /// For each grouping guest index, the position of its summary in the id-sorted list.
