@@ -71,6 +71,16 @@ public struct IdentifierTable: Sendable {
 
     public subscript(id: Int32) -> Identifier { identifiers[Int(id)] }
 
+    init() {}
+
+    /// One table holding the tables of each kind one after the other (ids of `parts[k]` move
+    /// up by the sizes of the parts before it). Its look-up pools are not kept.
+    init(concatenating parts: [IdentifierTable]) {
+        identifiers = parts.flatMap(\.identifiers)
+        values = []
+        ids = []
+    }
+
     /// Frees the look-up pools once every identifier has its id.
     mutating func finish() {
         values = []
@@ -143,18 +153,29 @@ public struct Grouper {
         // 1. Every distinct card, email and phone of a guest payment, normalised once, on all cores.
         let normalized = NormalizationCache.normalize(ledger: ledger, normalizer: normalizer) { presetRole($0) == nil }
         // 2. Identifier ids in (kind, pool id) order: the same whatever payment comes first.
-        var codes: [[Int32]] = []
-        for kind in IdentifierKind.allCases {
-            codes.append(normalized[kind.rank].map { value -> Int32 in
-                switch value {
-                case nil, .empty: return NormalizationCache.empty
-                case .placeholder: return NormalizationCache.placeholder
-                case .invalid: return NormalizationCache.invalid
-                case .identifier(let identifier): return identifiers.table.id(for: identifier)
+        //    Each kind gets its own table on its own core; the kinds are then laid end to end,
+        //    so a kind's ids move up by `offsets[rank]` (added where the codes are read).
+        var parts = [(table: IdentifierTable, codes: [Int32])](repeating: (IdentifierTable(), []), count: 3)
+        parts.withUnsafeMutableBufferPointer { parts in
+            DispatchQueue.concurrentPerform(iterations: 3) { rank in
+                var table = IdentifierTable()
+                let codes = normalized[rank].map { value -> Int32 in
+                    switch value {
+                    case nil, .empty: return NormalizationCache.empty
+                    case .placeholder: return NormalizationCache.placeholder
+                    case .invalid: return NormalizationCache.invalid
+                    case .identifier(let identifier): return table.id(for: identifier)
+                    }
                 }
-            })
+                table.finish()
+                parts[rank] = (table, codes)
+            }
         }
-        identifiers.table.finish()
+        let offsets: [Int32] = [0, Int32(parts[0].table.identifiers.count),
+                                Int32(parts[0].table.identifiers.count + parts[1].table.identifiers.count)]
+        identifiers.table = IdentifierTable(concatenating: parts.map(\.table))
+        let codes = parts.map(\.codes)
+        parts = []
         // 3. Each payment's role and identifiers, in slices on all cores (each slice writes only
         //    its own range); per-slice counts are added up in slice order.
         struct SliceResult {
@@ -179,8 +200,9 @@ public struct Grouper {
                                         var any = false
                                         for rank in 0..<3 {
                                             let poolID = rank == 0 ? entry.card : rank == 1 ? entry.email : entry.phone
-                                            let id = poolID == 0 ? NormalizationCache.empty : codes[rank][Int(poolID)]
+                                            var id = poolID == 0 ? NormalizationCache.empty : codes[rank][Int(poolID)]
                                             if id >= 0 {
+                                                id += offsets[rank]
                                                 any = true
                                                 result.with[rank] += 1
                                                 switch rank {
@@ -238,6 +260,8 @@ public struct Grouper {
         }
         var guests: [GuestGroup] = []
         let table = identifiers.table
+        // The kind of an identifier id, from the kind ranges laid out in step 2.
+        func kindOf(_ id: Int32) -> IdentifierKind { id < offsets[1] ? .card : id < offsets[2] ? .email : .phone }
         switch settings.policy {
         case .card:
             var guestByKey = [Int32](repeating: -1, count: table.identifiers.count)
@@ -250,7 +274,7 @@ public struct Grouper {
                     guests.append(GuestGroup(anchor: table[key], payments: []))
                 }
                 guests[guest].payments.append(index)
-                roles[index] = .guest(guest, table[key].kind)
+                roles[index] = .guest(guest, kindOf(key))
             }
         case .dashboard:
             var lastPosition = [Int32](repeating: -1, count: table.identifiers.count)
@@ -265,11 +289,11 @@ public struct Grouper {
                 let kind: IdentifierKind
                 if best >= 0 {
                     guest = Int(lastGuest[Int(best)])
-                    kind = table[best].kind
+                    kind = kindOf(best)
                 } else {
                     let anchor = own.map { table[$0] }.min()!
                     guest = guests.count
-                    kind = table[own[0]].kind
+                    kind = kindOf(own[0])
                     guests.append(GuestGroup(anchor: anchor, payments: []))
                 }
                 guests[guest].payments.append(index)
