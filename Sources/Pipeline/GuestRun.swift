@@ -346,14 +346,15 @@ extension GuestRun {
     static func sortedByID(_ guests: [GuestSummary]) -> [GuestSummary] {
         typealias Key = (UInt64, UInt64, UInt64, UInt64, Int)
         let keys: [Key] = guests.indices.map { index in
-            var words: [UInt64] = [0, 0, 0, 0]
             var id = guests[index].id
-            id.withUTF8 { bytes in
-                for offset in 0..<32 {
-                    words[offset / 8] = words[offset / 8] << 8 | UInt64(offset < bytes.count ? bytes[offset] : 0)
+            return id.withUTF8 { bytes in
+                func word(_ first: Int) -> UInt64 {
+                    var value: UInt64 = 0
+                    for offset in first..<first + 8 { value = value << 8 | UInt64(offset < bytes.count ? bytes[offset] : 0) }
+                    return value
                 }
+                return (word(0), word(8), word(16), word(24), index)
             }
-            return (words[0], words[1], words[2], words[3], index)
         }
         return keys.sortedOnTwoCores { a, b in
             if a.0 != b.0 { return a.0 < b.0 }
