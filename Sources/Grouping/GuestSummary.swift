@@ -54,7 +54,6 @@ public final class GuestSummary: @unchecked Sendable {
     public var cards: [String] = []
     public var emails: [String] = []
     public var phones: [String] = []
-    public var fingerprints: [String] = []
     /// The guest's latest payment (ledger index), for Email and Name in the Stripe layout.
     public var latestPayment = 0
     /// The latest payment that had a card, for the Stripe layout's card columns.
@@ -65,7 +64,7 @@ public final class GuestSummary: @unchecked Sendable {
         self.id = id
         anchor = group.anchor
         payments = group.payments
-        var cardLabels: [UInt64] = [], emailIDs: [Int32] = [], phoneIDs: [Int32] = [], cardIDs: [Int32] = []
+        var cardLabels: [UInt64] = [], emailIDs: [Int32] = [], phoneIDs: [Int32] = []
         var totals: [(Currency, CurrencyTotals)] = []
         let pool = ledger.pool
         for index in group.payments {
@@ -90,7 +89,6 @@ public final class GuestSummary: @unchecked Sendable {
                 if entry.brand != 0 || entry.last4 != 0 { cardLabels.append(UInt64(entry.brand) << 32 | UInt64(entry.last4)) }
                 latestCardPayment = index
             }
-            if identifiers.card[index] >= 0 { cardIDs.append(identifiers.card[index]) }
             if identifiers.email[index] >= 0 { emailIDs.append(identifiers.email[index]) }
             if identifiers.phone[index] >= 0 { phoneIDs.append(identifiers.phone[index]) }
         }
@@ -98,7 +96,6 @@ public final class GuestSummary: @unchecked Sendable {
         func values(_ ids: [Int32]) -> [String] {
             ids.count == 1 ? [identifiers.table[ids[0]].value] : Array(Set(ids)).map { identifiers.table[$0].value }.sorted()
         }
-        self.fingerprints = values(cardIDs)
         self.emails = values(emailIDs)
         self.phones = values(phoneIDs)
         self.cards = Array(Set(cardLabels)).map { label in

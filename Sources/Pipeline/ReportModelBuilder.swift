@@ -50,12 +50,16 @@ enum ReportModelBuilder {
             let month = String(format: "%04d-%02d", (months - 1) / 12, (months - 1) % 12 + 1)
             volume[byDay ? month + String(format: "-%02d", day) : month] = value
         }
-        let queueRows = queue.map { entry -> ReportModel.QueueRow in
+        // Only the rows the reports show are made (the queue can hold a large share of guests).
+        let isCardTesting = { (entry: ReviewEntry) in entry.findings.contains { $0.signal == "card_testing" } }
+        let stories = queue.lazy.filter { !isCardTesting($0) }
+        let queueRows = stories.prefix(ReportModel.queueRowsShown).map { entry -> ReportModel.QueueRow in
             let guest = guests[entry.guest]
             let contact = guest.emails.first.map(privacy.email) ?? guest.phones.first.map(privacy.phone) ?? (guest.cards.first ?? "")
             return ReportModel.QueueRow(guestID: entry.guestID, tier: entry.tier.rawValue, score: entry.score, contact: contact,
-                                        reasons: entry.findings.map(\.reason), cardTesting: entry.findings.contains { $0.signal == "card_testing" })
+                                        reasons: entry.findings.map(\.reason))
         }
+        let storyCount = stories.count
         let burstRows = bursts.map { burst -> ReportModel.Burst in
             let behind: String
             switch burst.scope {
@@ -102,7 +106,8 @@ enum ReportModelBuilder {
                            unmatched: counts["unmatched"] ?? 0, disputes: guests.reduce(0) { $0 + $1.disputes }, shares: shares,
                            volumeCurrency: main?.code ?? "", volumeExponent: main?.exponent ?? 2,
                            volume: volume.sorted { $0.key < $1.key }.map { ReportModel.Volume(period: $0.key, guests: $0.value.0, customers: $0.value.1) },
-                           ratios: ratios, queue: queueRows, queueCounts: (tiers[.high] ?? 0, tiers[.review] ?? 0, tiers[.watch] ?? 0),
+                           ratios: ratios, queue: Array(queueRows), queueStories: storyCount,
+                           queueCardTesting: queue.count - storyCount, queueCounts: (tiers[.high] ?? 0, tiers[.review] ?? 0, tiers[.watch] ?? 0),
                            bursts: burstRows, sizes: sizes, quality: quality, changes: changes)
     }
 }

@@ -25,15 +25,15 @@ public enum ReportHTML {
         body += "<section><h2>Guest and customer volume (\(esc(m.volumeCurrency)), by \(m.volume.count > 0 && m.volume[0].period.count > 7 ? "day" : "month")</h2>\(volumeChart(m))</section>\n"
         body += "<section><h2>Card-network monitoring ratios</h2>\(ratiosChart(m))\(ratiosTable(m))</section>\n"
         // Card-testing bursts make every tested card a guest; they are shown once, as bursts, below.
-        let stories = m.queue.filter { !$0.cardTesting }
-        let tested = m.queue.count - stories.count
-        body += "<section><h2>Review queue (top \(min(20, stories.count)) of \(stories.count))</h2>"
+        let stories = m.queue
+        let tested = m.queueCardTesting
+        body += "<section><h2>Review queue (top \(min(ReportModel.queueRowsShown, m.queueStories)) of \(m.queueStories))</h2>"
         if tested > 0 { body += "<p class=\"meta\">\(tested) more guest\(tested == 1 ? "" : "s") were touched by card-testing bursts: see Card testing below and fraud_review.csv.</p>" }
         if stories.isEmpty {
             body += "<p>No other guest has a fraud signal.</p>"
         } else {
             body += "<table class=\"queue\"><tr><th>Guest</th><th>Tier</th><th>Score</th><th>Contact</th><th>Why</th></tr>"
-            for row in stories.prefix(20) {
+            for row in stories {
                 body += "<tr class=\"\(esc(row.tier))\"><td><code>\(esc(row.guestID))</code></td><td>\(esc(row.tier))</td><td class=\"n\">\(row.score)</td><td>\(esc(row.contact))</td><td><ul>\(row.reasons.map { "<li>\(esc($0))</li>" }.joined())</ul></td></tr>"
             }
             body += "</table>"
@@ -203,7 +203,7 @@ public enum ReportMarkdown {
         for r in m.ratios.suffix(4) {
             text += "- \(r.brand) \(r.rule) \(r.month): \(r.ratio.map { String(format: "%.3f%%", $0 * 100) } ?? "n/a") (threshold \(String(format: "%.1f%%", r.threshold * 100)))\(r.excessive ? " **EXCESSIVE**" : "")\n"
         }
-        let stories = m.queue.filter { !$0.cardTesting }
+        let stories = m.queue
         if !stories.isEmpty {
             text += "\n## Top of the review queue\n\n| guest | tier | score | why |\n|---|---|---|---|\n"
             for row in stories.prefix(10) {

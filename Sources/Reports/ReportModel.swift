@@ -10,11 +10,8 @@ public struct ReportModel {
     }
     public struct QueueRow {
         public var guestID: String, tier: String, score: Int, contact: String, reasons: [String]
-        /// Flagged through a card-testing burst (each card of a burst is a guest of its own).
-        public var cardTesting: Bool
-        public init(guestID: String, tier: String, score: Int, contact: String, reasons: [String], cardTesting: Bool = false) {
+        public init(guestID: String, tier: String, score: Int, contact: String, reasons: [String]) {
             self.guestID = guestID; self.tier = tier; self.score = score; self.contact = contact; self.reasons = reasons
-            self.cardTesting = cardTesting
         }
     }
     public struct Burst {
@@ -48,8 +45,15 @@ public struct ReportModel {
     public var volumeExponent: Int
     public var volume: [Volume]
     public var ratios: [MonthlyRatio]
+    /// The top of the review queue without the guests only card testing put there (the
+    /// report shows those as bursts): at most `ReportModel.queueRowsShown` rows.
     public var queue: [QueueRow]
+    /// Guests in the queue, apart from those only card testing put there, and those.
+    public var queueStories: Int
+    public var queueCardTesting: Int
     public var queueCounts: (high: Int, review: Int, watch: Int)
+    /// Rows of the queue a report shows.
+    public static let queueRowsShown = 20
     public var bursts: [Burst]
     /// Guests by number of payments: label → count.
     public var sizes: [(label: String, count: Int)]
@@ -60,7 +64,7 @@ public struct ReportModel {
     public init(generatedAt: String, period: String, policy: String, privacy: String, files: Int, guests: Int, guestPayments: Int,
                 customerPayments: Int, unmatched: Int, disputes: Int, shares: [(currency: String, guestGross: String, allGross: String, share: Double)],
                 volumeCurrency: String, volumeExponent: Int, volume: [Volume], ratios: [MonthlyRatio], queue: [QueueRow],
-                queueCounts: (high: Int, review: Int, watch: Int), bursts: [Burst], sizes: [(label: String, count: Int)],
+                queueStories: Int, queueCardTesting: Int, queueCounts: (high: Int, review: Int, watch: Int), bursts: [Burst], sizes: [(label: String, count: Int)],
                 quality: [(label: String, value: String)], changes: Changes?) {
         self.generatedAt = generatedAt
         self.period = period
@@ -78,6 +82,8 @@ public struct ReportModel {
         self.volume = volume
         self.ratios = ratios
         self.queue = queue
+        self.queueStories = queueStories
+        self.queueCardTesting = queueCardTesting
         self.queueCounts = queueCounts
         self.bursts = bursts
         self.sizes = sizes
