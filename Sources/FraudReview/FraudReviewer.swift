@@ -43,7 +43,21 @@ public struct FraudReviewer {
         found.withUnsafeMutableBufferPointer { results in
             DispatchQueue.concurrentPerform(iterations: slices) { slice in
                 let range = guests.count * slice / slices..<guests.count * (slice + 1) / slices
-                results[slice] = range.compactMap { entry(for: guests[$0], at: $0) }
+                // Many guests get the very same sentence (same signal, same numbers); each slice
+                // keeps one copy of each, so a queue of millions holds thousands of sentences.
+                var sentences: [String: String] = [:]
+                results[slice] = range.compactMap { index in
+                    guard var found = entry(for: guests[index], at: index) else { return nil }
+                    for position in found.findings.indices {
+                        let reason = found.findings[position].reason
+                        if let shared = sentences[reason] {
+                            found.findings[position].reason = shared
+                        } else {
+                            sentences[reason] = reason
+                        }
+                    }
+                    return found
+                }
             }
         }
         return found.flatMap { $0 }.sorted { $0.score != $1.score ? $0.score > $1.score : $0.guestID < $1.guestID }
