@@ -185,6 +185,14 @@ public final class PaymentLedger {
         return text.withUTF8 { bytes in find(bytes, hash: PaymentLedger.hash(bytes)) }
     }
 
+    /// Reserves room for about `payments` entries and `keyBytes` of payment keys, so merging
+    /// does not copy the ledger each time it grows. Room that is never filled costs address
+    /// space only: the operating system backs pages when they are first written.
+    public func reserve(payments: Int, keyBytes: Int) {
+        if payments > entries.capacity { entries.reserveCapacity(payments) }
+        if keyBytes > keys.capacity { keys.reserveCapacity(keyBytes) }
+    }
+
     /// Merges one file's batch; files must come in export order (earliest first).
     public func merge(_ batch: PaymentBatch, fileIndex: UInt32) {
         var remap = [UInt32](repeating: 0, count: batch.pool.count)
@@ -192,7 +200,9 @@ public final class PaymentLedger {
         for local in 1..<incomingPool.count {
             remap[local] = incomingPool.withBytes(UInt32(local)) { pool.intern(bytes: $0, hash: incomingPool.hash(of: UInt32(local))) }
         }
-        entries.reserveCapacity(entries.count + batch.entries.count)
+        if entries.capacity < entries.count + batch.entries.count {
+            entries.reserveCapacity(entries.count + batch.entries.count)
+        }
         batch.keys.withUnsafeBufferPointer { batchKeys in
             for var incoming in batch.entries {
                 let start = Int(incoming.keyOffset)

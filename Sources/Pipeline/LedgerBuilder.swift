@@ -89,7 +89,22 @@ public enum LedgerBuilder {
         var rejections: [Rejection] = []
         var fresh: [String: FreshFile] = [:]
         var position = 0
+        var reserved = false
         func merge(_ batch: PaymentBatch, isFresh: Bool) throws {
+            // From the first export read, the rows per compressed byte: the ledger reserves room
+            // for every row of every export once, instead of being copied as it grows.
+            if !reserved, isFresh, batch.report.compressedBytes > 0, !batch.entries.isEmpty {
+                reserved = true
+                let rowsPerByte = Double(batch.entries.count) / Double(batch.report.compressedBytes)
+                let keyBytesPerRow = Double(batch.keys.count) / Double(batch.entries.count)
+                let exportBytes = sources.reduce(0.0) { total, source in
+                    guard case .export(let path) = source,
+                          let size = try? FileManager.default.attributesOfItem(atPath: path)[.size] as? NSNumber else { return total }
+                    return total + size.doubleValue
+                }
+                let rows = Int(exportBytes * rowsPerByte * 1.1)
+                ledger.reserve(payments: rows, keyBytes: Int(Double(rows) * keyBytesPerRow))
+            }
             ledger.merge(batch, fileIndex: UInt32(position))
             reports.append(batch.report)
             rejections += batch.rejections
