@@ -151,7 +151,7 @@ public struct Grouper {
         var identifiers = PaymentIdentifiers(count: entries.count)
         var stats = IdentifierStats()
         // 1. Every distinct card, email and phone of a guest payment, normalised once, on all cores.
-        let normalized = NormalizationCache.normalize(ledger: ledger, normalizer: normalizer) { presetRole($0) == nil }
+        let normalized = IdentifierCodes.normalize(ledger: ledger, normalizer: normalizer) { presetRole($0) == nil }
         // 2. Identifier ids in (kind, pool id) order: the same whatever payment comes first.
         //    Each kind gets its own table on its own core; the kinds are then laid end to end,
         //    so a kind's ids move up by `offsets[rank]` (added where the codes are read).
@@ -161,9 +161,9 @@ public struct Grouper {
                 var table = IdentifierTable()
                 let codes = normalized[rank].map { value -> Int32 in
                     switch value {
-                    case nil, .empty: return NormalizationCache.empty
-                    case .placeholder: return NormalizationCache.placeholder
-                    case .invalid: return NormalizationCache.invalid
+                    case nil, .empty: return IdentifierCodes.empty
+                    case .placeholder: return IdentifierCodes.placeholder
+                    case .invalid: return IdentifierCodes.invalid
                     case .identifier(let identifier): return table.id(for: identifier)
                     }
                 }
@@ -200,7 +200,7 @@ public struct Grouper {
                                         var any = false
                                         for rank in 0..<3 {
                                             let poolID = rank == 0 ? entry.card : rank == 1 ? entry.email : entry.phone
-                                            var id = poolID == 0 ? NormalizationCache.empty : codes[rank][Int(poolID)]
+                                            var id = poolID == 0 ? IdentifierCodes.empty : codes[rank][Int(poolID)]
                                             if id >= 0 {
                                                 id += offsets[rank]
                                                 any = true
@@ -210,10 +210,10 @@ public struct Grouper {
                                                 case 1: emails[index] = id
                                                 default: phones[index] = id
                                                 }
-                                            } else if id == NormalizationCache.placeholder {
+                                            } else if id == IdentifierCodes.placeholder {
                                                 result.placeholders[rank] += 1
                                                 result.placeholderValues[rank][pool[poolID].trimmingASCIIWhitespace().lowercased(), default: 0] += 1
-                                            } else if id == NormalizationCache.invalid {
+                                            } else if id == IdentifierCodes.invalid {
                                                 result.invalidPhones += 1
                                             }
                                         }
@@ -308,10 +308,12 @@ public struct Grouper {
     }
 }
 
-/// Each distinct raw card, email and phone of a guest payment is normalised once, up front and
-/// on all cores (phones are the costly ones: libphonenumber's regular expressions). Phone
-/// spellings that differ only in punctuation (`(415) 555-0100`, `415.555.0100`) are parsed once.
-enum NormalizationCache {
+/// What a payment's card, email or phone column gives grouping: an identifier id (0 or more),
+/// or one of the negative codes below. `normalize` turns each distinct raw value of a guest
+/// payment into its normalised value once, up front and on all cores (phones are the costly
+/// ones: libphonenumber's regular expressions); phone spellings that differ only in
+/// punctuation (`(415) 555-0100`, `415.555.0100`) are parsed once.
+enum IdentifierCodes {
     static let empty: Int32 = -1
     static let placeholder: Int32 = -2
     static let invalid: Int32 = -3

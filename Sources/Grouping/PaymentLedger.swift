@@ -2,7 +2,7 @@ import GuestPipeCore
 import Ingest
 
 /// One payment as the grouping stage keeps it: numbers inline, text as pool ids, the payment
-/// key as bytes in the ledger's arena. About 100 bytes, so millions fit in memory.
+/// key as bytes in the ledger's arena. 136 bytes, so millions fit in memory.
 public struct LedgerEntry: Sendable {
     public var keyOffset: UInt32 = 0
     public var keyLength: UInt16 = 0
@@ -182,7 +182,7 @@ public final class PaymentLedger {
     /// The entry of a payment key (id, or PaymentIntent ID), through the ledger's index.
     public func index(ofKey key: String) -> Int? {
         var text = key
-        return text.withUTF8 { bytes in find(bytes, hash: PaymentLedger.hash(bytes)) }
+        return text.withUTF8 { bytes in find(bytes, hash: StringPool.hash(bytes)) }
     }
 
     /// Reserves room for about `payments` entries and `keyBytes` of payment keys, so merging
@@ -224,7 +224,7 @@ public final class PaymentLedger {
                 incoming.riskScore = remap[Int(incoming.riskScore)]
                 incoming.terminalReader = remap[Int(incoming.terminalReader)]
                 incoming.file = fileIndex
-                let hash = PaymentLedger.hash(keyBytes)
+                let hash = StringPool.hash(keyBytes)
                 if let existing = find(keyBytes, hash: hash) {
                     PaymentLedger.overlay(&entries[existing], with: incoming)
                     duplicatesReplaced += 1
@@ -272,13 +272,7 @@ public final class PaymentLedger {
         entry.line = later.line
     }
 
-    // MARK: - Open-addressing index over the key bytes
-
-    static func hash(_ bytes: UnsafeBufferPointer<UInt8>) -> UInt64 {
-        var hash: UInt64 = 0xCBF2_9CE4_8422_2325
-        for byte in bytes { hash = (hash ^ UInt64(byte)) &* 0x0000_0100_0000_01B3 }
-        return hash ^ (hash >> 29)
-    }
+    // MARK: - Open-addressing index over the key bytes (hashed like `StringPool`)
 
     private func find(_ bytes: UnsafeBufferPointer<UInt8>, hash: UInt64) -> Int? {
         let mask = slots.count - 1
@@ -289,7 +283,7 @@ public final class PaymentLedger {
             let entry = entries[Int(index)]
             if Int(entry.keyLength) == bytes.count {
                 let same = keys.withUnsafeBufferPointer { all in
-                    memcmpEqual(all.baseAddress! + Int(entry.keyOffset), bytes.baseAddress, bytes.count)
+                    bytes.isEmpty || memoryEqual(all.baseAddress! + Int(entry.keyOffset), bytes.baseAddress!, bytes.count)
                 }
                 if same { return Int(index) }
             }
@@ -311,7 +305,7 @@ public final class PaymentLedger {
         keys.withUnsafeBufferPointer { all in
             for (index, entry) in entries.enumerated() {
                 let bytes = UnsafeBufferPointer(rebasing: all[Int(entry.keyOffset)..<Int(entry.keyOffset) + Int(entry.keyLength)])
-                var slot = Int(truncatingIfNeeded: PaymentLedger.hash(bytes)) & mask
+                var slot = Int(truncatingIfNeeded: StringPool.hash(bytes)) & mask
                 while slots[slot] >= 0 { slot = (slot + 1) & mask }
                 slots[slot] = Int32(index)
             }
@@ -322,9 +316,3 @@ public final class PaymentLedger {
 /// A dispute, not an inquiry: a dispute status that is set and does not start with `warning_`.
 @inline(__always)
 public func isDisputeStatus(_ status: String) -> Bool { !status.isEmpty && !status.hasPrefix("warning_") }
-
-@inline(__always)
-private func memcmpEqual(_ a: UnsafePointer<UInt8>, _ b: UnsafePointer<UInt8>?, _ count: Int) -> Bool {
-    guard let b else { return count == 0 }
-    return memoryEqual(a, b, count)
-}

@@ -45,9 +45,6 @@ public final class StringPool: @unchecked Sendable {
     /// Number of values, the empty string included.
     public var count: Int { valueCount }
 
-    /// Bytes held by the pool, for memory accounting.
-    public var byteCount: Int { arenaCapacity + valueCapacity * 12 + (slotMask + 1) * 8 }
-
     @inline(__always)
     public func intern(_ value: String) -> UInt32 {
         if value.isEmpty { return 0 }
@@ -143,16 +140,6 @@ public final class StringPool: @unchecked Sendable {
     public func hash(of id: UInt32) -> UInt64 {
         precondition(!isFrozen, "a frozen string pool keeps no hashes")
         return hashes[Int(id)]
-    }
-
-    /// Every value in id order (tests and diagnostics; makes a string per value).
-    public var strings: [String] { (0..<valueCount).map { self[UInt32($0)] } }
-
-    /// Byte length of `id`.
-    @inline(__always)
-    public func length(of id: UInt32) -> Int {
-        let index = Int(id)
-        return index == 0 ? 0 : Int(ends[index]) - Int(ends[index - 1])
     }
 
     private func append(_ bytes: UnsafeBufferPointer<UInt8>, hash: UInt64) {

@@ -71,41 +71,19 @@ public struct CSVRowBuilder {
     /// An integer.
     public mutating func field(_ value: Int) {
         separate()
-        appendInteger(UInt64(value.magnitude), negative: value < 0)
+        MinorUnits.append(Int64(value), exponent: 0, to: &bytes)
     }
 
-    /// A UTC time as `YYYY-MM-DD HH:MM:SS` (what `UTCTime.format` writes).
+    /// A UTC time as `UTCTime.format` writes it.
     public mutating func time(_ seconds: Int64) {
         separate()
-        let (y, m, d, hh, mm, ss) = UTCTime.components(seconds)
-        guard (0...9999).contains(y) else {
-            bytes.append(contentsOf: UTCTime.format(seconds).utf8)
-            return
-        }
-        appendPadded(y, 4); bytes.append(0x2D); appendPadded(m, 2); bytes.append(0x2D); appendPadded(d, 2)
-        bytes.append(0x20)
-        appendPadded(hh, 2); bytes.append(0x3A); appendPadded(mm, 2); bytes.append(0x3A); appendPadded(ss, 2)
+        UTCTime.append(seconds, to: &bytes)
     }
 
-    /// Minor units as a decimal in major units, exactly (what `MinorUnits.format` writes).
+    /// Minor units as `MinorUnits.format` writes them: a decimal in major units, exactly.
     public mutating func money(_ minor: Int64, exponent: Int) {
         separate()
-        let magnitude = minor.magnitude
-        if exponent == 0 {
-            appendInteger(magnitude, negative: minor < 0)
-            return
-        }
-        var divisor: UInt64 = 1
-        for _ in 0..<exponent { divisor *= 10 }
-        appendInteger(magnitude / divisor, negative: minor < 0)
-        bytes.append(0x2E)
-        var fraction = magnitude % divisor
-        var digits = [UInt8](repeating: 0x30, count: exponent)
-        for position in stride(from: exponent - 1, through: 0, by: -1) {
-            digits[position] = UInt8(0x30 + fraction % 10)
-            fraction /= 10
-        }
-        bytes.append(contentsOf: digits)
+        MinorUnits.append(minor, exponent: exponent, to: &bytes)
     }
 
     /// Ends the row with LF.
@@ -118,36 +96,6 @@ public struct CSVRowBuilder {
     public mutating func clear() {
         bytes.removeAll(keepingCapacity: true)
         rowHasFields = false
-    }
-
-    private mutating func appendInteger(_ value: UInt64, negative: Bool) {
-        if negative { bytes.append(0x2D) }
-        if value < 10 {
-            bytes.append(UInt8(0x30 + value))
-            return
-        }
-        var digits: (UInt64, UInt64, UInt64, UInt64) = (0, 0, 0, 0)
-        var count = 0
-        var rest = value
-        withUnsafeMutableBytes(of: &digits) { raw in
-            while rest > 0 {
-                raw[31 - count] = UInt8(0x30 + rest % 10)
-                rest /= 10
-                count += 1
-            }
-            bytes.append(contentsOf: raw[(32 - count)...])
-        }
-    }
-
-    private mutating func appendPadded(_ value: Int, _ width: Int) {
-        var divisor = 1
-        for _ in 1..<width { divisor *= 10 }
-        var rest = value
-        while divisor > 0 {
-            bytes.append(UInt8(0x30 + rest / divisor % 10))
-            rest %= divisor
-            divisor /= 10
-        }
     }
 }
 

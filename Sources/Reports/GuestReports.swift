@@ -46,42 +46,16 @@ public struct GuestReportInput {
     }
 }
 
-/// The short fixed texts of the per-payment outputs as bytes, made once: identifier kinds,
-/// statuses, currency codes and exponents by `Currency.index`.
-struct FixedTexts {
-    private let kinds = [IdentifierKind.card, .email, .phone].map { Array($0.rawValue.utf8) }
-    private let statuses = [PaymentStatus.succeeded, .refunded, .failed, .pending, .incomplete].map { Array($0.rawValue.utf8) }
-    private let currencies = [[]] + Currency.all.map { Array($0.code.utf8) }
+/// Currency codes as bytes and exponents by `Currency.index`, made once: the per-payment
+/// output reads them without copying a `Currency` (and its code string) per row.
+struct CurrencyTexts {
+    private let codes = [[]] + Currency.all.map { Array($0.code.utf8) }
     private let exponents = [2] + Currency.all.map(\.exponent)
-
-    @inline(__always)
-    func kind(_ kind: IdentifierKind, _ body: (UnsafeBufferPointer<UInt8>) -> Void) {
-        let position: Int
-        switch kind {
-        case .card: position = 0
-        case .email: position = 1
-        case .phone: position = 2
-        }
-        kinds[position].withUnsafeBufferPointer(body)
-    }
-
-    @inline(__always)
-    func status(_ status: PaymentStatus, _ body: (UnsafeBufferPointer<UInt8>) -> Void) {
-        let position: Int
-        switch status {
-        case .succeeded: position = 0
-        case .refunded: position = 1
-        case .failed: position = 2
-        case .pending: position = 3
-        case .incomplete: position = 4
-        }
-        statuses[position].withUnsafeBufferPointer(body)
-    }
 
     /// The code of the currency at `index` (empty for none).
     @inline(__always)
-    func currency(_ index: UInt16, _ body: (UnsafeBufferPointer<UInt8>) -> Void) {
-        currencies[Int(index) < currencies.count ? Int(index) : 0].withUnsafeBufferPointer(body)
+    func code(_ index: UInt16, _ body: (UnsafeBufferPointer<UInt8>) -> Void) {
+        codes[Int(index) < codes.count ? Int(index) : 0].withUnsafeBufferPointer(body)
     }
 
     /// Stripe's exponent of the currency at `index` (2 for none, as `money` assumes).
@@ -165,7 +139,7 @@ public enum GuestReports {
         let file = try CSVReportFile(directory: directory, name: "guest_payments", header: paymentsHeader, compression: compression)
         let ledger = input.ledger
         let roles = input.grouping.roles
-        let codes = FixedTexts()
+        let currencies = CurrencyTexts()
         var rows = CSVRowBuilder()
         try ledger.keys.withUnsafeBufferPointer { keys in
             try ledger.entries.withUnsafeBufferPointer { entries in
@@ -178,11 +152,11 @@ public enum GuestReports {
                                 guard case .guest(_, let kind) = roles[index] else { continue }
                                 rows.field(bytes: UnsafeBufferPointer(rebasing: keys[Int(entry.keyOffset)..<Int(entry.keyOffset) + Int(entry.keyLength)]))
                                 rows.field(bytes: id)
-                                codes.kind(kind) { rows.field(bytes: $0) }
+                                rows.field(kind.rawValue)
                                 rows.time(entry.created)
-                                rows.money(entry.amount, exponent: codes.exponent(entry.currencyIndex))
-                                codes.currency(entry.currencyIndex) { rows.field(bytes: $0) }
-                                codes.status(entry.status) { rows.field(bytes: $0) }
+                                rows.money(entry.amount, exponent: currencies.exponent(entry.currencyIndex))
+                                currencies.code(entry.currencyIndex) { rows.field(bytes: $0) }
+                                rows.field(entry.status.rawValue)
                                 rows.endRow()
                             }
                             if rows.bytes.count >= 1 << 16 { try file.write(&rows) }

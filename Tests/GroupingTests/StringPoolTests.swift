@@ -16,7 +16,7 @@ final class StringPoolTests: XCTestCase {
         XCTAssertEqual(pool.count, ids.count + 1)
         for (value, id) in ids {
             XCTAssertEqual(pool[id], value)
-            XCTAssertEqual(pool.length(of: id), value.utf8.count)
+            XCTAssertEqual(pool.withBytes(id) { $0.count }, value.utf8.count)
         }
         XCTAssertEqual(Set(ids.values).count, ids.count, "distinct values have distinct ids")
     }

@@ -29,6 +29,7 @@ final class UTCTimeTests: XCTestCase {
             XCTAssertEqual(UTCTime.parse(UTCTime.format(seconds)), seconds)
             XCTAssertEqual(UTCTime.parse(UTCTime.formatISO(seconds)), seconds)
         }
+        XCTAssertEqual(UTCTime.format(1_726_854_057), "2024-09-20 17:40:57")
         XCTAssertEqual(UTCTime.formatMinutes(1_726_854_057), "2024-09-20 17:40")
         XCTAssertEqual(UTCTime.formatDate(1_726_854_057), "2024-09-20")
     }
