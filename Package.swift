@@ -37,7 +37,7 @@ let package = Package(
         .target(name: "Codecs", dependencies: ["GuestPipeCore", "CZstd", "CZlib"]),
 
         // MARK: Stage 1 — reading exports: CSV records, header profiles, payment decoding, rejects
-        .target(name: "Ingest", dependencies: ["GuestPipeCore", "Codecs", "CSVBatch"]),
+        .target(name: "Ingest", dependencies: ["GuestPipeCore", "Codecs", "CSVBatch", "CPhoneNumber"]),
 
         // MARK: Stage 2 — grouping guest payments into guests: identifiers, policies, guest ids
         .target(name: "Grouping", dependencies: [

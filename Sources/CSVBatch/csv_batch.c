@@ -14,6 +14,13 @@ static inline int gp_csv_grow(void **ptr, size_t *cap, size_t need, size_t elem)
 
 static void gp_csv_on_field(void *data, size_t len, void *ctx) {
     gp_csv_batch *b = (gp_csv_batch *)ctx;
+    if (b->record_too_long) return;
+    size_t row_start = b->row_first_field ? b->field_ends[b->row_first_field - 1] : 0;
+    if (b->bytes_len - row_start + len > GP_CSV_MAX_RECORD_BYTES ||
+        b->fields_len - b->row_first_field >= GP_CSV_MAX_RECORD_FIELDS) {
+        b->record_too_long = 1;
+        return;
+    }
     if (b->bytes_len + len > b->bytes_cap || b->fields_len == b->fields_cap) {
         if (!gp_csv_grow((void **)&b->bytes, &b->bytes_cap, b->bytes_len + len, 1) ||
             !gp_csv_grow((void **)&b->field_ends, &b->fields_cap, b->fields_len + 1, sizeof(uint32_t))) {
@@ -51,6 +58,7 @@ static void gp_csv_on_field(void *data, size_t len, void *ctx) {
 
 static void gp_csv_on_row(int term, void *ctx) {
     gp_csv_batch *b = (gp_csv_batch *)ctx;
+    if (b->record_too_long) return;
     int empty = b->fields_len == b->row_first_field;
     if (empty) {
         /* With CSV_REPALL_NL every unquoted CR/LF outside a row arrives here: the LF of a
@@ -102,13 +110,13 @@ gp_csv_batch *gp_csv_batch_new(void) {
 
 int gp_csv_batch_parse(gp_csv_batch *b, const void *data, size_t len) {
     size_t done = csv_parse(&b->parser, data, len, gp_csv_on_field, gp_csv_on_row, b);
-    if (b->out_of_memory || done != len) return -1;
+    if (b->out_of_memory || b->record_too_long || done != len) return -1;
     return 0;
 }
 
 int gp_csv_batch_finish(gp_csv_batch *b) {
     int rc = csv_fini(&b->parser, gp_csv_on_field, gp_csv_on_row, b);
-    return (rc != 0 || b->out_of_memory) ? -1 : 0;
+    return (rc != 0 || b->out_of_memory || b->record_too_long) ? -1 : 0;
 }
 
 int gp_csv_batch_in_quoted_field(const gp_csv_batch *b) {

@@ -64,7 +64,8 @@ public final class PaymentBatch {
     public var entries: [LedgerEntry] = []
     public var keys: [UInt8] = []
     public let pool: StringPool
-    public var rejections: [Rejection] = []
+    /// Rejected rows, compressed as they come (memory follows their compressed size).
+    public var rejections = RejectLog()
     public var report: FileReport
 
     public init(path: String) {
@@ -86,7 +87,7 @@ public final class PaymentBatch {
     }
 
     /// Rebuilds a batch from archived parts.
-    public init(report: FileReport, entries: [LedgerEntry], keys: [UInt8], pool: StringPool, rejections: [Rejection]) {
+    public init(report: FileReport, entries: [LedgerEntry], keys: [UInt8], pool: StringPool, rejections: RejectLog) {
         self.report = report
         self.entries = entries
         self.keys = keys

@@ -1,8 +1,11 @@
 /// Finds full card numbers (PANs) in free text and masks them as first 6 + `*` + last 4.
 ///
-/// A digit run is a card number when it has 13–19 digits (single spaces or dashes allowed
-/// between groups), passes the Luhn check, and starts with a card brand's issuer prefix at a
-/// length that brand uses. A run preceded by `+` is a phone number. See guests.md, Privacy.
+/// A card number is 13–19 digits that pass the Luhn check and start with a card brand's issuer
+/// prefix at a length that brand uses (docs/GUESTS.md, Privacy). Digits may be grouped by up to
+/// three separators (space, dash, dot, underscore) — `4242 4242…`, `4242.4242…`,
+/// `4242  4242…`, `4242_4242…` — and a card number is found wherever it stands: after a `+`,
+/// after a leading `0`, or inside a longer run of digits. Only a phone column's value that
+/// libphonenumber accepts as a possible number is exempt; the reader decides that, not this type.
 public enum CardNumberRedactor {
     /// The text with every card number masked; the same string when there is none.
     @inline(__always)
@@ -15,6 +18,9 @@ public enum CardNumberRedactor {
         return text
     }
 
+    /// Up to this many separator characters may stand between two groups of digits.
+    static let maximumSeparatorRun = 3
+
     private static func redactSlow(_ text: String) -> String {
         let bytes = Array(text.utf8)
         var output: [UInt8] = []
@@ -23,49 +29,76 @@ public enum CardNumberRedactor {
         var index = 0
         while index < bytes.count {
             guard isDigit(bytes[index]) else { index += 1; continue }
-            // Collect the maximal run of digit groups joined by single spaces or dashes.
-            let runStart = index
-            var groups: [(start: Int, end: Int)] = []
+            // The maximal run of digit groups joined by short runs of separators.
+            var positions: [Int] = []
+            var groupStarts: [Int] = []
+            var groupEnds: [Int] = []
             var cursor = index
             while true {
-                let groupStart = cursor
-                while cursor < bytes.count, isDigit(bytes[cursor]) { cursor += 1 }
-                groups.append((groupStart, cursor))
-                if cursor + 1 < bytes.count, bytes[cursor] == 0x20 || bytes[cursor] == 0x2D,
-                   isDigit(bytes[cursor + 1]) {
+                groupStarts.append(positions.count)
+                while cursor < bytes.count, isDigit(bytes[cursor]) {
+                    positions.append(cursor)
                     cursor += 1
+                }
+                groupEnds.append(positions.count)
+                var gap = cursor
+                while gap < bytes.count, gap - cursor < maximumSeparatorRun, isSeparator(bytes[gap]) { gap += 1 }
+                if gap > cursor, gap < bytes.count, isDigit(bytes[gap]) {
+                    cursor = gap
                 } else {
                     break
                 }
             }
-            let afterPlus = runStart > 0 && bytes[runStart - 1] == 0x2B
-            var first = 0
-            while first < groups.count {
-                if first == 0 && afterPlus { first += 1; continue }
-                var best: (last: Int, digits: [UInt8])?
-                var digits: [UInt8] = []
-                for last in first..<groups.count {
-                    for position in groups[last].start..<groups[last].end { digits.append(bytes[position] - 0x30) }
-                    if digits.count > 19 { break }
-                    if digits.count >= 13, isCardNumber(digits) { best = (last, digits) }
-                }
-                if let best {
-                    let start = groups[first].start
-                    let end = groups[best.last].end
-                    output.append(contentsOf: bytes[copiedUpTo..<start])
-                    output.append(contentsOf: mask(best.digits))
-                    copiedUpTo = end
-                    changed = true
-                    first = best.last + 1
-                } else {
-                    first += 1
-                }
-            }
             index = cursor
+            guard positions.count >= 13 else { continue }
+            let digits = positions.map { bytes[$0] - 0x30 }
+            let windows = cardWindows(digits, groupStarts: groupStarts, groupEnds: groupEnds)
+            for window in windows {
+                output.append(contentsOf: bytes[copiedUpTo..<positions[window.lowerBound]])
+                output.append(contentsOf: mask(Array(digits[window])))
+                copiedUpTo = positions[window.upperBound - 1] + 1
+                changed = true
+            }
         }
         guard changed else { return text }
         output.append(contentsOf: bytes[copiedUpTo...])
         return String(decoding: output, as: UTF8.self)
+    }
+
+    /// The card numbers in a run of digits, as ranges of digit offsets in order: first those
+    /// that start and end on group boundaries (the longest at each start), then any other.
+    static func cardWindows(_ digits: [UInt8], groupStarts: [Int], groupEnds: [Int]) -> [Range<Int>] {
+        var taken = [Bool](repeating: false, count: digits.count)
+        var found: [Range<Int>] = []
+        func free(_ range: Range<Int>) -> Bool { !range.contains { taken[$0] } }
+        func take(_ range: Range<Int>) {
+            for offset in range { taken[offset] = true }
+            found.append(range)
+        }
+        for start in groupStarts {
+            for end in groupEnds.reversed() where end - start >= 13 && end - start <= 19 {
+                let range = start..<end
+                if free(range), isCardNumber(Array(digits[range])) {
+                    take(range)
+                    break
+                }
+            }
+        }
+        var start = 0
+        while start + 13 <= digits.count {
+            var matched = false
+            for length in stride(from: min(19, digits.count - start), through: 13, by: -1) {
+                let range = start..<start + length
+                if free(range), isCardNumber(Array(digits[range])) {
+                    take(range)
+                    start += length
+                    matched = true
+                    break
+                }
+            }
+            if !matched { start += 1 }
+        }
+        return found.sorted { $0.lowerBound < $1.lowerBound }
     }
 
     /// Luhn check plus a brand prefix at a length the brand issues.
@@ -88,6 +121,7 @@ public enum CardNumberRedactor {
 
     static func hasBrandPrefix(_ d: [UInt8]) -> Bool {
         let n = d.count
+        guard n >= 13 else { return false }
         func prefix(_ count: Int) -> Int { d.prefix(count).reduce(0) { $0 * 10 + Int($1) } }
         let p2 = prefix(2), p3 = prefix(3), p4 = prefix(4)
         if d[0] == 4 { return n == 13 || n == 16 || n == 19 }                              // Visa
@@ -111,4 +145,8 @@ public enum CardNumberRedactor {
 
     @inline(__always)
     static func isDigit(_ byte: UInt8) -> Bool { byte &- 0x30 < 10 }
+
+    /// Characters people put between groups of a card number.
+    @inline(__always)
+    static func isSeparator(_ byte: UInt8) -> Bool { byte == 0x20 || byte == 0x2D || byte == 0x2E || byte == 0x5F }
 }

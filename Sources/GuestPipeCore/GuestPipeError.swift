@@ -47,11 +47,12 @@ public struct GuestPipeError: Error, CustomStringConvertible, Sendable {
         self.location = location
     }
 
+    /// One line: where, what, and how to fix it.
     public var description: String {
         var text = ""
         if let location { text += "\(location): " }
         text += message
         if let fix { text += " — \(fix)" }
-        return text
+        return MessageText.escaped(text)
     }
 }

@@ -23,8 +23,8 @@ public enum MinorUnits {
     }
 
     /// Parses a decimal amount in major units (`12.5`, `7`, `0.00`) into minor units for a
-    /// currency with `exponent` decimals. Rejects signs, grouping, commas, exponents and more
-    /// decimals than the currency has.
+    /// currency with `exponent` decimals. Rejects signs, grouping, commas, exponents and
+    /// decimals past the currency's unless they are all zeros (`1500.00` JPY is 1500 yen).
     public static func parseDecimal(_ bytes: UnsafeRawBufferPointer, exponent: Int) -> Result<Int64, ParseError> {
         var index = 0
         var end = bytes.count
@@ -45,15 +45,21 @@ public enum MinorUnits {
         if index < end {
             guard bytes[index] == 0x2E else { return .failure(.notADecimal) }
             index += 1
+            // Decimals past the currency's are accepted only as zeros (`1500.00` yen is exact).
+            var surplusNonZero = false
+            var digitCount = 0
             while index < end, bytes[index] >= 0x30, bytes[index] <= 0x39 {
-                fraction = fraction * 10 + Int64(bytes[index] - 0x30)
-                fractionDigits += 1
+                if digitCount < exponent {
+                    fraction = fraction * 10 + Int64(bytes[index] - 0x30)
+                    fractionDigits += 1
+                } else if bytes[index] != 0x30 {
+                    surplusNonZero = true
+                }
+                digitCount += 1
                 index += 1
-                if fractionDigits > exponent { break }
             }
-            if index < end { return .failure(fractionDigits > exponent ? .tooManyDecimals(allowed: exponent) : .notADecimal) }
-            if fractionDigits == 0 { return .failure(.notADecimal) }
-            if fractionDigits > exponent { return .failure(.tooManyDecimals(allowed: exponent)) }
+            if index < end || digitCount == 0 { return .failure(.notADecimal) }
+            if surplusNonZero { return .failure(.tooManyDecimals(allowed: exponent)) }
         }
         var value = whole
         for _ in 0..<exponent { value *= 10 }

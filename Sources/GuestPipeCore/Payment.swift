@@ -13,11 +13,12 @@ public struct SourceLocation: Hashable, Sendable, CustomStringConvertible {
         self.column = column
     }
 
+    /// `file:line (record N), column "X"`, on one line whatever the file or column name holds.
     public var description: String {
-        var text = file
+        var text = MessageText.escaped(file)
         if line > 0 { text += ":\(line)" }
         if record > 0 { text += " (record \(record))" }
-        if let column { text += ", column \"\(column)\"" }
+        if let column { text += ", column \"\(MessageText.safe(column))\"" }
         return text
     }
 }
@@ -39,7 +40,7 @@ public enum PaymentStatus: String, Sendable, CaseIterable {
 }
 
 /// Live or test mode, from the `Mode` column when present.
-public enum PaymentMode: String, Sendable {
+public enum PaymentMode: String, Sendable, CaseIterable {
     case live, test, unknown
 }
 

@@ -13,13 +13,11 @@ public enum TestPaths {
         return URL(fileURLWithPath: FileManager.default.currentDirectoryPath)
     }()
 
-    /// `../shared` beside the checkout (read-only design and conformance corpora).
-    public static var shared: URL {
-        if let override = ProcessInfo.processInfo.environment["GUESTPIPE_SHARED"] { return URL(fileURLWithPath: override) }
-        return packageRoot.deletingLastPathComponent().appendingPathComponent("shared")
-    }
+    /// `Tests/Fixtures`: test data kept in the repository (see its README for origins and licences).
+    public static var fixtures: URL { packageRoot.appendingPathComponent("Tests").appendingPathComponent("Fixtures") }
 
-    public static var conformance: URL { shared.appendingPathComponent("conformance") }
+    /// `Tests/Fixtures/conformance`: external conformance corpora, copied unchanged from upstream.
+    public static var conformance: URL { fixtures.appendingPathComponent("conformance") }
 
     /// A fresh private temporary directory.
     public static func temporaryDirectory(_ label: String = "test") throws -> URL {

@@ -165,6 +165,7 @@ public enum GuestRun {
 
         progress("grouping \(built.ledger.entries.count) payments")
         let grouping = Grouper(settings: settings.grouping).group(built.ledger)
+        try MoneyLimits.check(ledger: built.ledger, roles: grouping.roles, files: built.files)
         lap("group")
         let guests = GuestRun.sortedByID(GuestRun.summaries(grouping: grouping, ledger: built.ledger, key: key))
         let idOfGroup = GuestRun.guestIndexByGroup(guests: guests, grouping: grouping).map { guests[$0].id }
@@ -246,7 +247,9 @@ public enum GuestRun {
                 try FraudReports.writeBursts(fraudContext.bursts, guestIDs: idOfGroup, ledger: built.ledger, privacy: csvPrivacy,
                                              to: staging, compression: compression)
                 let rejectsFile = try CSVReportFile(directory: staging, name: "rejects", header: RejectsCSV.header, compression: compression)
-                for rejection in built.rejections { try rejectsFile.write(RejectsCSV.row(rejection)) }
+                for log in built.rejections {
+                    try log.forEach { try rejectsFile.write(RejectsCSV.row($0, privacy: settings.csvPrivacy)) }
+                }
                 try rejectsFile.close()
                 if let runNumber {
                     let changes = try CSVReportFile(directory: staging, name: "id_changes",
@@ -300,7 +303,7 @@ public enum GuestRun {
         if settings.keepDataUntilExit { KeptUntilExit.keep([built.ledger, guests, grouping, queue, fraudContext, summary, idOfGroup]) }
         return RunOutcome(outputDirectory: publisher.target, files: built.files.count, rows: built.reports.reduce(0) { $0 + $1.rows },
                           csvBytes: built.reports.reduce(0) { $0 + $1.uncompressedBytes },
-                          payments: built.ledger.entries.count, rejects: built.rejections.count, guests: guests.count,
+                          payments: built.ledger.entries.count, rejects: built.rejectCount, guests: guests.count,
                           guestPayments: summary.guestPayments, unmatched: summary.unmatched,
                           seconds: Date().timeIntervalSince(started), idKey: key, warnings: warnings,
                           noGuestsReason: summary.noGuestsReason,

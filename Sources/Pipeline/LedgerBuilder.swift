@@ -12,7 +12,9 @@ public enum LedgerBuilder {
         /// Input files in export order (`LedgerEntry.file` indexes this).
         public let files: [String]
         public let reports: [FileReport]
-        public let rejections: [Rejection]
+        /// Rejected rows per input, in export order.
+        public let rejections: [RejectLog]
+        public var rejectCount: Int { rejections.reduce(0) { $0 + $1.count } }
         /// Exports read (not loaded from state) in this run, by path: their report, rejected
         /// rows and, when asked for, their state archive (encoded as soon as the batch was merged,
         /// so only compressed bytes are held).
@@ -86,7 +88,7 @@ public enum LedgerBuilder {
         }
         let ledger = PaymentLedger()
         var reports: [FileReport] = []
-        var rejections: [Rejection] = []
+        var rejections: [RejectLog] = []
         var fresh: [String: FreshFile] = [:]
         var position = 0
         var reserved = false
@@ -107,7 +109,7 @@ public enum LedgerBuilder {
             }
             ledger.merge(batch, fileIndex: UInt32(position))
             reports.append(batch.report)
-            rejections += batch.rejections
+            rejections.append(batch.rejections)
             if isFresh {
                 fresh[batch.report.path] = FreshFile(report: batch.report, rejections: batch.rejections.count,
                                                      archive: try archiveFresh?(batch))
@@ -128,7 +130,10 @@ public enum LedgerBuilder {
             }
         }
         try mergeReady()
-        let toRead = order.filter { held[$0] == nil && archived[$0] == nil }
+        // The undated exports were read above (and may already be merged): never read twice,
+        // which a stream such as standard input could not do anyway.
+        let readEarly = Set(undated)
+        let toRead = order.filter { !readEarly.contains($0) && archived[$0] == nil }
         var failure: Error?
         _ = try readAll(toRead, jobs: jobs, window: jobs + 1, progress: progress) { _, batch in
             guard failure == nil else { return }
@@ -180,7 +185,7 @@ public enum LedgerBuilder {
             count += 1
             if count % 100_000 == 0 { progress("\((path as NSString).lastPathComponent): \(count) payments") }
         }, onRejection: { rejection in
-            batch.rejections.append(rejection)
+            try batch.rejections.append(rejection)
         })
         return batch
     }

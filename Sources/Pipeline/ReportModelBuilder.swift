@@ -29,7 +29,7 @@ enum ReportModelBuilder {
         }
         // Volume over time in the largest currency: by day over short spans, else by month.
         let main = (totals["all"] ?? [:]).max { $0.value.gross < $1.value.gross }?.key
-        let byDay = last - first <= 62 * 86_400
+        let byDay = first > last || last - first <= 62 * 86_400
         var volumeByNumber: [Int: (Int64, Int64)] = [:]
         if let main {
             for (index, role) in grouping.roles.enumerated() {
@@ -75,7 +75,7 @@ enum ReportModelBuilder {
         let stats = grouping.stats
         var quality: [(String, String)] = [
             ("Rows read", String(built.reports.reduce(0) { $0 + $1.rows })),
-            ("Rejected rows (see rejects.csv)", String(built.rejections.count)),
+            ("Rejected rows (see rejects.csv)", String(built.rejectCount)),
             ("Copies replaced by a later export", String(ledger.duplicatesReplaced)),
             ("Unmatched guest payments (see unmatched.csv)", String(counts["unmatched"] ?? 0)),
             ("Incomplete PaymentIntents (see incomplete.csv)", String(counts["incomplete"] ?? 0)),
@@ -100,7 +100,7 @@ enum ReportModelBuilder {
             changes = ReportModel.Changes(newGuests: newGuests, movedUp: movedUp, newDisputes: newDisputes)
         }
         let tiers = Dictionary(grouping: queue, by: \.tier).mapValues(\.count)
-        return ReportModel(generatedAt: UTCTime.formatMinutes(Int64(Date().timeIntervalSince1970)) + " UTC", period: period,
+        var model = ReportModel(generatedAt: UTCTime.formatMinutes(Int64(Date().timeIntervalSince1970)) + " UTC", period: period,
                            policy: settings.grouping.policy.rawValue, privacy: privacy.mode.rawValue, files: built.files.count,
                            guests: guests.count, guestPayments: counts["guest_payments"] ?? 0, customerPayments: counts["customer_payments"] ?? 0,
                            unmatched: counts["unmatched"] ?? 0, disputes: guests.reduce(0) { $0 + $1.disputes }, shares: shares,
@@ -109,5 +109,9 @@ enum ReportModelBuilder {
                            ratios: ratios, queue: Array(queueRows), queueStories: storyCount,
                            queueCardTesting: queue.count - storyCount, queueCounts: (tiers[.high] ?? 0, tiers[.review] ?? 0, tiers[.watch] ?? 0),
                            bursts: burstRows, sizes: sizes, quality: quality, changes: changes)
+        if let reason = summary.noGuestsReason {
+            model.noGuests = "No guest payments in \(first <= last ? period : "these exports"): \(reason)."
+        }
+        return model
     }
 }

@@ -46,7 +46,7 @@ struct RunManifest {
             ("grouping_fingerprint", q(settings.groupingFingerprint)),
             ("inputs", "[" + inputsJSON.joined(separator: ",") + "]"),
             ("counts", JSONText.object([("rows", String(built.reports.reduce(0) { $0 + $1.rows })), ("payments", String(built.ledger.entries.count)),
-                                        ("rejects", String(built.rejections.count)), ("guests", String(guests)),
+                                        ("rejects", String(built.rejectCount)), ("guests", String(guests)),
                                         ("guest_payments", String(counts["guest_payments"] ?? 0)), ("unmatched", String(counts["unmatched"] ?? 0)),
                                         ("id_changes", String(idChanges))])),
             ("outputs", "[" + outputs.joined(separator: ",") + "]"),

@@ -54,7 +54,16 @@ final class RunSummary {
         if (counts["unmatched"] ?? 0) > 0 {
             return "guest payments were found, but none had a usable card, email or phone (see unmatched.csv)"
         }
-        return "the inputs held no payments to group"
+        if (counts["test_mode_left_out"] ?? 0) > 0 && (counts["customer_payments"] ?? 0) == 0 {
+            return "every payment was a test-mode payment, which is left out (--include-test keeps them)"
+        }
+        if (counts["outside_window"] ?? 0) > 0 && (counts["customer_payments"] ?? 0) == 0 {
+            return "no payment was created between --since and --until"
+        }
+        if (counts["incomplete"] ?? 0) > 0 && (counts["customer_payments"] ?? 0) == 0 {
+            return "every row was an incomplete PaymentIntent (an abandoned checkout; see incomplete.csv)"
+        }
+        return "the exports hold no payments (only a header, or every row was rejected)"
     }
 
     /// Per category and currency: gross, refunded, net, disputed, dispute losses.
@@ -134,7 +143,7 @@ final class RunSummary {
             ("include_test", settings.grouping.includeTest ? "true" : "false"),
             ("files", "[" + files.joined(separator: ",") + "]"),
             ("rows_read", String(built.reports.reduce(0) { $0 + $1.rows })),
-            ("rejects", String(built.rejections.count)),
+            ("rejects", String(built.rejectCount)),
             ("duplicates_replaced", String(built.ledger.duplicatesReplaced)),
             ("payments", String(built.ledger.entries.count)),
         ]

@@ -74,13 +74,19 @@ public enum PaymentNDJSON {
 public enum RejectsCSV {
     public static let header = ["file", "line", "record", "column", "reason", "message", "row"]
 
-    public static func row(_ r: Rejection) -> [String] {
+    /// One rejected row: the export's base name (as in every other output), where, why, and
+    /// the raw row (card numbers masked) only when personal data may be shown in full: under
+    /// `masked` or `pseudonymised` privacy the row, which holds emails and names, is left out.
+    public static func row(_ r: Rejection, privacy: PrivacyMode) -> [String] {
         var raw: [UInt8] = []
-        for (index, field) in r.fields.enumerated() {
-            if index > 0 { raw.append(0x2C) }
-            CSVText.appendField(field, to: &raw)
+        if privacy == .full {
+            for (index, field) in r.fields.enumerated() {
+                if index > 0 { raw.append(0x2C) }
+                CSVText.appendField(field, to: &raw)
+            }
         }
-        return [r.location.file, String(r.location.line), String(r.location.record), r.location.column ?? "",
+        let file = r.location.file.split(separator: "/").last.map(String.init) ?? r.location.file
+        return [file, String(r.location.line), String(r.location.record), r.location.column ?? "",
                 r.reason.rawValue, r.message, String(decoding: raw, as: UTF8.self)]
     }
 }

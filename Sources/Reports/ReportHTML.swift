@@ -15,6 +15,7 @@ public enum ReportHTML {
             if !c.movedUp.isEmpty { body += ": " + c.movedUp.prefix(10).map { "<code>\(esc($0.guestID))</code> \(esc($0.from)) → <b>\(esc($0.to))</b>" }.joined(separator: ", ") }
             body += "</li><li><b>\(c.newDisputes)</b> new dispute\(c.newDisputes == 1 ? "" : "s") on guests</li></ul></section>\n"
         }
+        if let noGuests = m.noGuests { body += "<section class=\"empty\"><p><b>\(esc(noGuests))</b></p></section>\n" }
         body += "<section><h2>Headline</h2><div class=\"cards\">"
         body += tile("Guests", "\(m.guests)") + tile("Guest payments", "\(m.guestPayments)") + tile("Customer payments", "\(m.customerPayments)")
         body += tile("Unmatched", "\(m.unmatched)") + tile("Disputes on guests", "\(m.disputes)")
@@ -196,6 +197,7 @@ public enum ReportMarkdown {
         if let c = m.changes {
             text += "**What changed:** \(c.newGuests) new guests, \(c.movedUp.count) moved to a higher tier, \(c.newDisputes) new disputes on guests.\n\n"
         }
+        if let noGuests = m.noGuests { text += "**\(noGuests)**\n\n" }
         text += "- Guests: **\(m.guests)** from \(m.guestPayments) guest payments (\(m.customerPayments) customer payments, \(m.unmatched) unmatched)\n"
         for share in m.shares { text += "- \(share.currency): guest gross \(share.guestGross) of \(share.allGross) (\(String(format: "%.1f%%", share.share * 100)))\n" }
         text += "- Disputes on guests: \(m.disputes); card-testing bursts: \(m.bursts.count)\n"

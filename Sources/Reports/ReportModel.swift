@@ -59,6 +59,8 @@ public struct ReportModel {
     public var sizes: [(label: String, count: Int)]
     public var quality: [(label: String, value: String)]
     public var changes: Changes?
+    /// Set when there are no guests: "no guest payments in …", and why.
+    public var noGuests: String?
     public var falsePositiveNote: String?
 
     public init(generatedAt: String, period: String, policy: String, privacy: String, files: Int, guests: Int, guestPayments: Int,

@@ -7,8 +7,11 @@ final class MoneyTests: XCTestCase {
             ("12.50", 2, 1250), ("12.5", 2, 1250), ("7", 2, 700), ("0.00", 2, 0), ("27600.00", 2, 2_760_000),
             ("500", 0, 500), ("1.250", 3, 1250), ("1.2", 3, 1200), (" 9.99 ", 2, 999),
             ("12,50", 2, nil), ("1,234.00", 2, nil), ("1e3", 2, nil), ("abc", 2, nil), ("-5.00", 2, nil),
-            ("12.345", 2, nil), ("500.00", 0, nil), (".5", 2, nil), ("12.", 2, nil), ("", 2, nil),
+            ("12.345", 2, nil), (".5", 2, nil), ("12.", 2, nil), ("", 2, nil),
             ("1234567890123456", 2, nil),
+            // Surplus decimals are exact when they are all zeros (spreadsheets write `1500.00` yen).
+            ("500.00", 0, 500), ("0.00", 0, 0), ("1500.000", 0, 1500), ("12.500", 2, 1250), ("1.2500", 3, 1250),
+            ("500.01", 0, nil), ("500.10", 0, nil), ("12.501", 2, nil), ("500.0x", 0, nil), ("500.", 0, nil),
         ]
         for (text, exponent, expected) in cases {
             let result = try? MinorUnits.parseDecimal(text, exponent: exponent).get()

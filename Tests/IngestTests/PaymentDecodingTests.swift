@@ -72,18 +72,19 @@ final class PaymentDecodingTests: XCTestCase {
             + "ch_2,2024-09-20 17:40:57,1e3,0,usd,Paid,,,,,,,,,,,,,\n"          // line 3: amount
             + "ch_3,yesterday,1.00,0,usd,Paid,,,,,,,,,,,,,\n"                   // line 4: time
             + "ch_4,2024-09-20 17:40:57,1.00,0,xyz,Paid,,,,,,,,,,,,,\n"         // line 5: currency
-            + ",2024-09-20 17:40:57,1.00,0,usd,Paid,,,,,,,,,,,,,\n"             // line 6: no id at all
+            + ",2024-09-20 17:40:57,1.00,0,usd,Paid,,,,,,,,,,,,,\n"             // line 6: no id at all: incomplete, not rejected
             + "ch_6,2024-09-20 17:40:57,1.005,0,usd,Paid,,,,,,,,,,,,,\n"        // line 7: too many decimals
             + "ch_7,2024-09-20 17:40:57,1.00,0,usd,Exploded,,,,,,,,,,,,,\n"     // line 8: status
             + "ch_8,2024-09-20 17:40:57,1.00,0,usd,Paid,,,,,,,,,,,,,\n"         // line 9: fine
         let (payments, rejections, report) = try readExport(csv)
-        XCTAssertEqual(payments.map(\.id), ["ch_8"])
-        XCTAssertEqual(rejections.map(\.reason), [.fieldCount, .badAmount, .badTime, .badCurrency, .missingID, .badAmount, .badStatus])
-        XCTAssertEqual(rejections.map(\.location.line), [2, 3, 4, 5, 6, 7, 8])
-        XCTAssertEqual(rejections.map(\.location.record), [1, 2, 3, 4, 5, 6, 7])
-        XCTAssertEqual(rejections.map { $0.location.column ?? "" }, ["", "Amount", "Created date (UTC)", "Currency", "id", "Amount", "Status"])
+        XCTAssertEqual(payments.map(\.id), ["", "ch_8"])
+        XCTAssertEqual(payments.first?.status, .incomplete)
+        XCTAssertEqual(rejections.map(\.reason), [.fieldCount, .badAmount, .badTime, .badCurrency, .badAmount, .badStatus])
+        XCTAssertEqual(rejections.map(\.location.line), [2, 3, 4, 5, 7, 8])
+        XCTAssertEqual(rejections.map(\.location.record), [1, 2, 3, 4, 6, 7])
+        XCTAssertEqual(rejections.map { $0.location.column ?? "" }, ["", "Amount", "Created date (UTC)", "Currency", "Amount", "Status"])
         XCTAssertEqual(report.rows, 8)
-        XCTAssertEqual(report.rejects, 7)
+        XCTAssertEqual(report.rejects, 6)
     }
 
     func testCardNumbersAreMaskedInEveryFieldAndInRejects() throws {

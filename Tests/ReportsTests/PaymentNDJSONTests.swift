@@ -26,10 +26,19 @@ final class PaymentNDJSONTests: XCTestCase {
     }
 
     func testRejectsCSVQuotesTheOriginalRow() {
-        let rejection = Rejection(location: SourceLocation(file: "a.csv", line: 3, record: 2, column: "Amount"),
+        let rejection = Rejection(location: SourceLocation(file: "/home/me/exports/a.csv", line: 3, record: 2, column: "Amount"),
                                   reason: .badAmount, message: "the amount \"1e3\" is not a plain decimal", fields: ["ch_1", "1e3", "a, b"])
-        XCTAssertEqual(RejectsCSV.row(rejection), ["a.csv", "3", "2", "Amount", "bad_amount", "the amount \"1e3\" is not a plain decimal", "ch_1,1e3,\"a, b\""])
-        XCTAssertEqual(CSVText.row(RejectsCSV.row(rejection)),
+        XCTAssertEqual(RejectsCSV.row(rejection, privacy: .full), ["a.csv", "3", "2", "Amount", "bad_amount", "the amount \"1e3\" is not a plain decimal", "ch_1,1e3,\"a, b\""])
+        XCTAssertEqual(CSVText.row(RejectsCSV.row(rejection, privacy: .full)),
                        "a.csv,3,2,Amount,bad_amount,\"the amount \"\"1e3\"\" is not a plain decimal\",\"ch_1,1e3,\"\"a, b\"\"\"\n")
+    }
+
+    func testRejectsCSVLeavesTheRawRowOutUnlessPrivacyIsFull() {
+        let rejection = Rejection(location: SourceLocation(file: "/srv/a.csv", line: 3, record: 2, column: "Amount"),
+                                  reason: .badAmount, message: "the amount \"x\" is not a plain decimal", fields: ["ch_1", "x", "ana@example.org"])
+        for privacy in [PrivacyMode.masked, .pseudonymised] {
+            let row = RejectsCSV.row(rejection, privacy: privacy)
+            XCTAssertEqual(row, ["a.csv", "3", "2", "Amount", "bad_amount", "the amount \"x\" is not a plain decimal", ""])
+        }
     }
 }

@@ -9,6 +9,12 @@
 #include <stddef.h>
 #include <stdint.h>
 
+/* Limits of one record: real exports have rows of a few kilobytes and a few hundred columns.
+ * Past them the file is not an export (or a quote was never closed) and reading stops, so
+ * memory stays bounded whatever the input. */
+#define GP_CSV_MAX_RECORD_BYTES ((size_t)8 << 20)
+#define GP_CSV_MAX_RECORD_FIELDS ((size_t)10000)
+
 typedef struct gp_csv_batch {
     struct csv_parser parser;
     unsigned char *bytes;       /* field bytes of the rows in this batch, back to back */
@@ -23,6 +29,7 @@ typedef struct gp_csv_batch {
     uint64_t row_newlines;      /* line breaks inside quoted fields of that row */
     int last_row_ended_cr;      /* the previous row ended with CR: a following LF is its CRLF */
     int out_of_memory;
+    int record_too_long;        /* a record passed GP_CSV_MAX_RECORD_BYTES or _FIELDS */
 } gp_csv_batch;
 
 /* Creates a batch parser: lenient quoting, every line ending reported; libcsv's default

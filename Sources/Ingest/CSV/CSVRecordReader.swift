@@ -37,8 +37,11 @@ public struct CSVRecord {
 /// doubled quotes, CRLF / LF / CR line ends, a missing final newline. Blank lines are skipped
 /// (but counted in line numbers). Chunks may be split anywhere, even inside a field.
 public final class CSVRecordReader {
-    /// A field longer than this means an unclosed quote has swallowed the file.
-    public static let maximumFieldBytes = 64 << 20
+    /// A record longer than this (8 MiB) means an unclosed quote has swallowed the file, or the
+    /// file is not an export: reading stops with an error instead of holding it all.
+    public static let maximumRecordBytes = Int(GP_CSV_MAX_RECORD_BYTES)
+    /// Fields of one record at most (exports have a few hundred columns).
+    public static let maximumRecordFields = Int(GP_CSV_MAX_RECORD_FIELDS)
     private let batch: UnsafeMutablePointer<gp_csv_batch>
     private let name: String
     private var recordNumber: UInt64 = 0
@@ -62,11 +65,8 @@ public final class CSVRecordReader {
             throw failure()
         }
         try drain(handle)
-        if gp_csv_batch_pending_field_bytes(batch) > CSVRecordReader.maximumFieldBytes {
-            throw GuestPipeError(.corruptInput,
-                                 "a field of the record starting on line \(batch.pointee.line) runs past 64 MiB: probably an unclosed quote",
-                                 fix: "check the quotes on that line; the export is damaged",
-                                 at: SourceLocation(file: name, line: batch.pointee.line))
+        if gp_csv_batch_pending_field_bytes(batch) > CSVRecordReader.maximumRecordBytes {
+            throw recordTooLong()
         }
     }
 
@@ -100,7 +100,15 @@ public final class CSVRecordReader {
         gp_csv_batch_compact(batch)
     }
 
+    private func recordTooLong() -> GuestPipeError {
+        GuestPipeError(.corruptInput,
+                       "the record starting on line \(batch.pointee.line) is longer than 8 MiB or has more than \(CSVRecordReader.maximumRecordFields) fields: probably an unclosed quote, or not a payment export",
+                       fix: "check the quotes on that line, or export the payments again",
+                       at: SourceLocation(file: name, line: batch.pointee.line))
+    }
+
     private func failure() -> GuestPipeError {
+        if batch.pointee.record_too_long != 0 { return recordTooLong() }
         if batch.pointee.out_of_memory != 0 {
             return GuestPipeError(.io, "out of memory while parsing CSV", at: SourceLocation(file: name, line: batch.pointee.line))
         }

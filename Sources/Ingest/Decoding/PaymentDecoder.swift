@@ -5,6 +5,8 @@ import GuestPipeCore
 /// making strings, and text fields stay bytes in the record (`PaymentRecord.withText`) until a
 /// caller asks for them, trimmed and with card numbers redacted.
 public final class PaymentDecoder {
+    /// Stripe ids are a few dozen characters; anything longer is not an id.
+    public static let maximumIDBytes = 255
     public let mapping: HeaderMapping
     public let file: String
     fileprivate let columnIndexes: [Int]
@@ -65,13 +67,16 @@ public final class PaymentDecoder {
         }
         var payment = PaymentRecord(record: record, decoder: self)
         payment.fields = fields
-        let hasID = !isBlank(field(record, .id)), hasIntent = !isBlank(field(record, .paymentIntentID))
-        if !hasID && !hasIntent {
-            return reject(record, .id, .missingID, "the row has neither an id nor a PaymentIntent ID")
+        // A row without an id is an incomplete PaymentIntent (the "Default" export has no
+        // PaymentIntent ID column at all: such rows are keyed by their content, see `withKey`).
+        let hasID = !isBlank(field(record, .id))
+        if field(record, .id).count > PaymentDecoder.maximumIDBytes || field(record, .paymentIntentID).count > PaymentDecoder.maximumIDBytes {
+            return reject(record, hasID ? .id : .paymentIntentID, .badID,
+                          "the payment id is longer than \(PaymentDecoder.maximumIDBytes) bytes; Stripe ids are short (ch_…, py_…, pi_…)")
         }
         guard let status = mapStatus(record) else {
             return reject(record, .status, .badStatus,
-                          "unknown status \"\(text(record, .status))\" (expected Paid, Refunded, Failed, Pending or a PaymentIntent state)")
+                          "unknown status \"\(MessageText.safe(text(record, .status)))\" (expected Paid, Refunded, Failed, Pending or a PaymentIntent state)")
         }
         payment.status = hasID ? status : .incomplete
         let incomplete = payment.status == .incomplete
@@ -84,12 +89,12 @@ public final class PaymentDecoder {
                 return reject(record, .currency, .badCurrency, "the currency is empty")
             }
         } else {
-            return reject(record, .currency, .badCurrency, "unknown currency code \"\(text(record, .currency))\"")
+            return reject(record, .currency, .badCurrency, "unknown currency code \"\(MessageText.safe(text(record, .currency)))\"")
         }
 
         guard let created = UTCTime.parse(field(record, .created)) else {
             return reject(record, .created, .badTime,
-                          "cannot read the creation time \"\(text(record, .created))\" (expected e.g. 2024-09-20 17:40:57)")
+                          "cannot read the creation time \"\(MessageText.safe(text(record, .created)))\" (expected e.g. 2024-09-20 17:40:57)")
         }
         payment.created = created
 
@@ -113,7 +118,7 @@ public final class PaymentDecoder {
             let raw = field(record, .disputeDate)
             if !isBlank(raw) {
                 guard let date = UTCTime.parse(raw) else {
-                    return reject(record, .disputeDate, .badTime, "cannot read the dispute date \"\(text(record, .disputeDate))\"")
+                    return reject(record, .disputeDate, .badTime, "cannot read the dispute date \"\(MessageText.safe(text(record, .disputeDate)))\"")
                 }
                 payment.disputeDate = date
             }
@@ -162,7 +167,10 @@ public final class PaymentDecoder {
             digits &+= byte &- 0x30 < 10 ? 1 : 0
         }
         if !nonASCII && digits < 13 { return try body(bytes) }
-        var string = cleaned(bytes, checkUTF8: nonASCII, mayHoldCard: digits >= 13, record: record)
+        // A phone column's value that libphonenumber accepts as a possible number is a phone,
+        // even when its digits would pass for a card number.
+        let mayHoldCard = digits >= 13 && !(column == .phone && PhoneNumbers.isPossible(bytes))
+        var string = cleaned(bytes, checkUTF8: nonASCII, mayHoldCard: mayHoldCard, record: record)
         return try string.withUTF8(body)
     }
 
@@ -236,7 +244,7 @@ public final class PaymentDecoder {
     private func rejectAmount(_ record: CSVRecord, _ column: PaymentColumn,
                               _ error: MinorUnits.ParseError, _ currency: Currency?) -> RecordOutcome {
         let value = record[columnIndexes[column.rawValue]]
-        let shown = CardNumberRedactor.redact(String(decoding: value, as: UTF8.self))
+        let shown = MessageText.safe(String(decoding: value, as: UTF8.self))
         let why: String
         switch error {
         case .empty: why = "is empty"
@@ -313,9 +321,14 @@ public struct PaymentRecord {
         return try withText(.disputeStatus, body)
     }
 
-    /// The deduplication key: `id`, or the PaymentIntent ID when `id` is empty.
+    /// The deduplication key: `id`, else the PaymentIntent ID, else (a "Default" export's
+    /// abandoned checkout carries neither) `row_` and a hash of the whole row, so the same row
+    /// in two overlapping exports is one payment.
     public func withKey<R>(_ body: (UnsafeBufferPointer<UInt8>) throws -> R) rethrows -> R {
-        try withText(status == .incomplete && isBlank(decoder.field(record, .id)) ? .paymentIntentID : .id, body)
+        if !isBlank(decoder.field(record, .id)) { return try withText(.id, body) }
+        if !isBlank(decoder.field(record, .paymentIntentID)) { return try withText(.paymentIntentID, body) }
+        var key = RowKey.of(record)
+        return try key.withUTF8(body)
     }
 
     /// A text column as a string.
@@ -381,6 +394,28 @@ extension PaymentDecoder {
             digits &+= byte &- 0x30 < 10 ? 1 : 0
         }
         return cleaned(bytes, checkUTF8: nonASCII, mayHoldCard: digits >= 13, record: record)
+    }
+}
+
+/// The key of a row that has no id of its own: `row_` and 32 hex digits of two 64-bit FNV-1a
+/// hashes over its fields (with their boundaries).
+enum RowKey {
+    static func of(_ record: CSVRecord) -> String {
+        var first: UInt64 = 0xcbf2_9ce4_8422_2325, second: UInt64 = 0x6c62_272e_07bb_0142
+        func mix(_ byte: UInt8) {
+            first = (first ^ UInt64(byte)) &* 0x100_0000_01b3
+            second = (second ^ UInt64(byte)) &* 0x100_0000_01b3 ^ (second >> 29)
+        }
+        for index in 0..<record.count {
+            for byte in record[index] { mix(byte) }
+            mix(0x1F)
+        }
+        let hex = Array("0123456789abcdef".utf8)
+        var bytes = Array("row_".utf8)
+        for word in [first, second] {
+            for shift in stride(from: 60, through: 0, by: -4) { bytes.append(hex[Int(word >> UInt64(shift) & 0xF)]) }
+        }
+        return String(decoding: bytes, as: UTF8.self)
     }
 }
 

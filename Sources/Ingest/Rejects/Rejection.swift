@@ -5,7 +5,7 @@ import GuestPipeCore
 public struct Rejection: Sendable {
     public enum Reason: String, Sendable {
         case fieldCount = "field_count"
-        case missingID = "missing_id"
+        case badID = "bad_id"
         case badAmount = "bad_amount"
         case badTime = "bad_time"
         case badCurrency = "bad_currency"

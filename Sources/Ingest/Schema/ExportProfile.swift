@@ -81,7 +81,8 @@ public struct HeaderMapping: Sendable {
         let headers = rawHeaders.enumerated().map { offset, name -> String in
             var text = name
             if offset == 0, text.hasPrefix("\u{FEFF}") { text.removeFirst() }
-            return text.trimmingASCIIWhitespace()
+            // A header is input too: a card number typed as a metadata key is masked.
+            return CardNumberRedactor.redact(text.trimmingASCIIWhitespace())
         }
         self.headers = headers
         let lowered = headers.map { $0.lowercased() }
@@ -99,11 +100,15 @@ public struct HeaderMapping: Sendable {
             profile = .dashboardNew
         } else if firstIndex["created (utc)"] != nil {
             profile = .dashboardOld
-        } else if firstIndex["created"] != nil,
-                  firstIndex["customer_id"] != nil || firstIndex["amount_refunded"] != nil
-                    || firstIndex["payment_intent"] != nil || firstIndex["customer"] != nil {
+        } else if firstIndex["created"] != nil {
             profile = .warehouse
         } else {
+            if let separator = HeaderMapping.otherSeparator(headers) {
+                throw GuestPipeError(.missingColumn,
+                                     "the header is separated by \(separator.name), not by commas (a spreadsheet re-save?)",
+                                     fix: "save the file again as comma-separated CSV (UTF-8), or export it from Stripe again",
+                                     at: SourceLocation(file: file, line: 1))
+            }
             let wanted = lowered.contains { $0.contains("_") } ? "created" : "Created date (UTC)"
             throw HeaderMapping.missing(wanted, headers: headers, file: file)
         }
@@ -149,9 +154,17 @@ public struct HeaderMapping: Sendable {
         }
     }
 
+    /// The separator of a header that is one field holding `;`, tab or `|` separated names.
+    static func otherSeparator(_ headers: [String]) -> (name: String, character: Character)? {
+        guard headers.count <= 2 else { return nil }
+        let candidates: [(String, Character)] = [("semicolons (;)", ";"), ("tabs", "\t"), ("vertical bars (|)", "|")]
+        return candidates.first { _, character in headers.contains { $0.filter { $0 == character }.count >= 3 } }
+    }
+
     static func missing(_ column: String, headers: [String], file: String) -> GuestPipeError {
-        let closest = headers.min { editDistance($0.lowercased(), column.lowercased()) < editDistance($1.lowercased(), column.lowercased()) }
-        let found = closest.map { "; the closest header found is \"\($0)\"" } ?? "; the file has no header"
+        let closest = headers.filter { !$0.isEmpty }
+            .min { editDistance($0.lowercased(), column.lowercased()) < editDistance($1.lowercased(), column.lowercased()) }
+        let found = closest.map { "; the closest header found is \"\(MessageText.safe($0))\"" } ?? "; the file has no header"
         return GuestPipeError(.missingColumn, "required column \"\(column)\" is missing\(found)",
                               fix: "export the payments with that column (e.g. Dashboard → Payments → Export, \"All columns\"), or rename the header",
                               at: SourceLocation(file: file, line: 1, column: column))
