@@ -15,6 +15,7 @@ public final class OutputFile {
     private var compressor: OpaquePointer?
     private var compressed: UnsafeMutableRawBufferPointer?
     private var closed = false
+    private var isStandardOutput = false
 
     /// Creates (or truncates) `path` with mode 0600. `compression` is `.none` or `.zstd`.
     public init(path: String, compression: Compression = .none, level: Int32 = 3) throws {
@@ -45,8 +46,16 @@ public final class OutputFile {
         }
     }
 
+    /// Standard output, buffered; `close()` flushes it and leaves it open.
+    public init(standardOutput: Void) {
+        path = "standard output"
+        fd = 1
+        isStandardOutput = true
+        buffer.reserveCapacity(bufferLimit + 4096)
+    }
+
     deinit {
-        if !closed { Glibc.close(fd) }
+        if !closed && !isStandardOutput { Glibc.close(fd) }
         if let compressor { ZSTD_freeCCtx(compressor) }
         compressed?.deallocate()
     }
@@ -68,8 +77,9 @@ public final class OutputFile {
     public func close() throws {
         guard !closed else { return }
         try flushBuffer(end: true)
-        fsync(fd)
         closed = true
+        if isStandardOutput { return }
+        fsync(fd)
         if Glibc.close(fd) != 0 {
             throw GuestPipeError(.io, "closing the output failed: \(String(cString: strerror(errno)))", at: SourceLocation(file: path))
         }
@@ -102,6 +112,7 @@ public final class OutputFile {
             let written = Glibc.write(fd, bytes.baseAddress! + offset, bytes.count - offset)
             if written < 0 {
                 if errno == EINTR { continue }
+                if errno == EPIPE { throw GuestPipeError(.outputClosed, "the reader of the output went away", at: SourceLocation(file: path)) }
                 throw GuestPipeError(.io, "writing failed: \(String(cString: strerror(errno)))",
                                      fix: "check free disk space and permissions", at: SourceLocation(file: path))
             }

@@ -19,6 +19,9 @@ public struct GuestPipeError: Error, CustomStringConvertible, Sendable {
         case configuration
         /// Another run holds the lock.
         case locked
+        /// Standard output was closed by its reader (`guestpipe read … | head`): the command
+        /// stops quietly, as a command killed by SIGPIPE would.
+        case outputClosed
 
         /// The process exit status for this family.
         public var exitCode: Int32 {
@@ -29,6 +32,7 @@ public struct GuestPipeError: Error, CustomStringConvertible, Sendable {
             case .usage: return 64
             case .configuration: return 78
             case .locked: return 75
+            case .outputClosed: return 141
             }
         }
     }

@@ -16,10 +16,7 @@ public enum GuestLookup {
         guard let directory = settings.stateDirectory else {
             throw GuestPipeError(.usage, "a look-up needs a state", fix: "pass --state DIR or a pipeline file that names one")
         }
-        guard FileManager.default.fileExists(atPath: directory + "/state.sqlite") else {
-            throw GuestPipeError(.noInput, "no state here yet", fix: "run the pipeline once first", at: SourceLocation(file: directory))
-        }
-        let store = try StateStore(directory: directory)
+        let store = try StateStore(directory: directory, create: false)
         let key = try IDKey.load(file: settings.idKeyFile, stateDirectory: directory)
         if let recorded = try store.meta("key_fingerprint"), recorded != key.fingerprint {
             throw GuestPipeError(.configuration, "this key is not the state's key", fix: "use the key the pipeline runs with")

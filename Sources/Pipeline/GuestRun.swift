@@ -100,9 +100,9 @@ public enum GuestRun {
         var commitMeta: [String: String] = [:]
 
         if let directory = settings.stateDirectory {
-            try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
+            try StateStore.prepare(directory: directory, create: !settings.reportOnly)
             lock = try StateLock(directory: directory, wait: settings.lockWait)
-            let state = try StateStore(directory: directory)
+            let state = try StateStore(directory: directory, create: !settings.reportOnly)
             store = state
             key = try IDKey.load(file: settings.idKeyFile, stateDirectory: directory)
             if let recorded = try state.meta("key_fingerprint"), recorded != key.fingerprint {
@@ -148,6 +148,11 @@ public enum GuestRun {
             inputs = files.map { InputStatus(path: $0, status: .new, stored: nil, size: nil, modified: nil, hash: nil) }
             sources = files.map { .export($0) }
         }
+        try Publisher.checkOutside(settings.outputDirectory, inputs: inputs.filter { $0.status != .missing }.map(\.path),
+                                   state: settings.stateDirectory)
+        // The output folder is checked (and its staging folder made) before hours of reading.
+        let output = settings.outputDirectory
+        let publisher = try Publisher(target: output)
         _ = lock
 
         let archiving = store != nil && !settings.isWindow && !settings.reportOnly
@@ -205,8 +210,6 @@ public enum GuestRun {
         lap("fraud")
 
         progress("writing reports")
-        let output = settings.outputDirectory
-        let publisher = try Publisher(target: output)
         let input = GuestReportInput(ledger: built.ledger, grouping: grouping, guests: guests,
                                      policy: settings.grouping.policy, files: built.files, privacy: csvPrivacy)
         let staging = publisher.staging, compression = settings.compression

@@ -18,6 +18,7 @@ public struct InputStatus {
         let known = Dictionary(uniqueKeysWithValues: stored.map { ($0.path, $0) })
         var result: [InputStatus] = []
         for path in files {
+            try requireRegularFile(path)
             let attributes = try? FileManager.default.attributesOfItem(atPath: path)
             let size = (attributes?[.size] as? NSNumber)?.int64Value ?? 0
             let modified = Int64(((attributes?[.modificationDate] as? Date)?.timeIntervalSince1970 ?? 0) * 1_000_000_000)
@@ -42,5 +43,18 @@ public struct InputStatus {
                                       size: file.size, modified: file.modified, hash: file.contentHash))
         }
         return result
+    }
+
+    /// A state remembers each export by its content hash and keeps reading it on later runs:
+    /// a stream (standard input, a FIFO, a device) has no content to hash without consuming
+    /// it, and hashing `/dev/zero` would never end.
+    static func requireRegularFile(_ path: String) throws {
+        var info = stat()
+        let isRegular = path != "-" && stat(path, &info) == 0 && (info.st_mode & S_IFMT) == S_IFREG
+        guard isRegular else {
+            throw GuestPipeError(.usage, "a run with a state reads regular files only; this input is a stream or a device",
+                                 fix: "save the export to a file first, or run without --state (an ad-hoc run reads streams)",
+                                 at: SourceLocation(file: path))
+        }
     }
 }

@@ -16,7 +16,7 @@ struct RunManifest {
 
     func write(into directory: String) throws {
         let q = JSONText.quote
-        let names = try FileManager.default.contentsOfDirectory(atPath: directory).filter { $0 != "manifest.json" }.sorted()
+        let names = try FileManager.default.contentsOfDirectory(atPath: directory).filter { $0 != "manifest.json" && !$0.hasPrefix(".") }.sorted()
         // Outputs are hashed on all cores (hundreds of MB at millions of payments).
         var hashed = [Result<String, Error>?](repeating: nil, count: names.count)
         hashed.withUnsafeMutableBufferPointer { results in

@@ -255,7 +255,8 @@ public enum GuestReports {
         let incompleteFile = try CSVReportFile(directory: directory, name: "incomplete", header: incompleteHeader, compression: compression)
         for index in incomplete {
             let entry = ledger.entries[index]
-            try incompleteFile.write([ledger.key(index), UTCTime.format(entry.created), money(entry.amount, entry.currency),
+            // An abandoned checkout may carry no amount and no currency: both stay empty then.
+            try incompleteFile.write([ledger.key(index), UTCTime.format(entry.created), entry.currency == nil ? "" : money(entry.amount, entry.currency),
                                       entry.currency?.code ?? "", ledger.pool[entry.rawStatus], baseName(input.files[Int(entry.file)]), String(entry.line)])
         }
         try incompleteFile.close()

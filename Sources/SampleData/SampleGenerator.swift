@@ -3,6 +3,9 @@ import GuestPipeCore
 
 /// Settings of `guestpipe sample`.
 public struct SampleOptions: Sendable {
+    /// The largest sample the generator makes (its tables are sized by these).
+    public static let maximumPayments = 200_000_000
+    public static let maximumDays = 36_600
     /// Distinct payments over all days (re-exported copies come on top).
     public var payments = 2_000
     public var days = 3

@@ -1,4 +1,6 @@
 import ArgumentParser
+import Codecs
+import Foundation
 import GuestPipeCore
 import Logging
 import CPlatform
@@ -38,7 +40,29 @@ struct GuestPipe: ParsableCommand {
         // is not reused by another: with readers and writers on several threads the peak
         // memory grew by a tenth for nothing. Two arenas cost no measurable time.
         _ = gp_limit_malloc_arenas(2)
+        ScratchPaths.installSignalHandlers()
         main(nil)
+    }
+}
+
+/// Any error as the one line a person reads: guestpipe's own errors say what, where and how
+/// to fix; others (Foundation, the system) are reduced to their message, never a dump.
+func oneLine(_ error: Error) -> String {
+    if let error = error as? GuestPipeError { return error.description }
+    let text: String
+    if let error = error as? CocoaError, let path = error.filePath {
+        text = "\(MessageText.escaped(path)): \(error.underlying.map { String(describing: $0) } ?? "file error \(error.code.rawValue)")"
+    } else {
+        text = (error as NSError).localizedDescription
+    }
+    return MessageText.escaped(text) + " — check the files and folders named in the command"
+}
+
+extension CocoaError {
+    /// The POSIX error behind a file error, as its message.
+    var underlying: String? {
+        guard let posix = (userInfo[NSUnderlyingErrorKey] as? NSError), posix.domain == NSPOSIXErrorDomain else { return nil }
+        return String(cString: strerror(Int32(posix.code)))
     }
 }
 
@@ -47,22 +71,34 @@ struct GuestPipe: ParsableCommand {
 func runReportingErrors(_ body: () throws -> Void) throws {
     do {
         try body()
+    } catch let error as GuestPipeError where error.code == .outputClosed {
+        ScratchPaths.removeAll()
+        throw ExitCode(error.code.exitCode)
     } catch let error as GuestPipeError {
         Terminal.error(error.description)
         throw ExitCode(error.code.exitCode)
     } catch let error as ExitCode {
         throw error
     } catch {
-        Terminal.error("\(error) — check the files and folders named in the command")
+        Terminal.error(oneLine(error))
         throw ExitCode(GuestPipeError.Code.io.exitCode)
     }
 }
 
 /// The same, with a machine logger per the shared options; errors are logged too.
 func runReportingErrors(log options: SharedOptions, _ body: (Logger) throws -> Void) throws {
-    let logger = Logs.make(options)
+    let logger: Logger
+    do {
+        logger = try Logs.make(options)
+    } catch let error as GuestPipeError {
+        Terminal.error(error.description)
+        throw ExitCode(error.code.exitCode)
+    }
     do {
         try body(logger)
+    } catch let error as GuestPipeError where error.code == .outputClosed {
+        ScratchPaths.removeAll()
+        throw ExitCode(error.code.exitCode)
     } catch let error as GuestPipeError {
         logger.error("\(error.message)", metadata: ["code": "\(error.code.rawValue)", "exit": "\(error.code.exitCode)",
                                                     "where": "\(error.location?.description ?? "")"])
@@ -71,8 +107,8 @@ func runReportingErrors(log options: SharedOptions, _ body: (Logger) throws -> V
     } catch let error as ExitCode {
         throw error
     } catch {
-        logger.error("\(error)")
-        Terminal.error("\(error) — check the files and folders named in the command")
+        logger.error("\(oneLine(error))")
+        Terminal.error(oneLine(error))
         throw ExitCode(GuestPipeError.Code.io.exitCode)
     }
 }

@@ -39,14 +39,19 @@ struct LineLogHandler: LogHandler {
 
 enum Logs {
     /// A logger per the options: silent unless a format or file was asked for.
-    static func make(_ options: SharedOptions) -> Logger {
+    /// An unusable `--log-file` is an error (exit 74), never a silent fall-back to stderr.
+    static func make(_ options: SharedOptions) throws -> Logger {
         guard options.logFormat != nil || options.logFile != nil else {
             return Logger(label: "guestpipe", factory: { _ in SwiftLogNoOpLogHandler() })
         }
         var fd: Int32 = 2
         if let path = options.logFile {
             let opened = open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0o600)
-            if opened >= 0 { fd = opened }
+            guard opened >= 0 else {
+                throw GuestPipeError(.io, "cannot open the log file: \(String(cString: strerror(errno)))",
+                                     fix: "name a writable file for --log-file", at: SourceLocation(file: path))
+            }
+            fd = opened
         }
         let json = (options.logFormat ?? "json") == "json"
         return Logger(label: "guestpipe", factory: { _ in LineLogHandler(json: json, fd: fd) })

@@ -175,7 +175,7 @@ final class CommandLineTests: XCTestCase {
         XCTAssertEqual(run.stdout, "", "no terminal: nothing printed")
         XCTAssertEqual(run.stderr, "")
         let names = try FileManager.default.contentsOfDirectory(atPath: out).sorted()
-        XCTAssertEqual(names, ["card_testing.csv", "fraud_review.csv", "guest_payments.csv", "guest_totals.csv", "guests.csv", "guests_stripe.csv",
+        XCTAssertEqual(names, [".guestpipe-output", "card_testing.csv", "fraud_review.csv", "guest_payments.csv", "guest_totals.csv", "guests.csv", "guests_stripe.csv",
                                "incomplete.csv", "manifest.json", "rejects.csv", "report.html", "report.md", "risk_summary.json", "summary.json",
                                "unmatched.csv"])
         let guests = try String(contentsOfFile: out + "/guests.csv", encoding: .utf8)

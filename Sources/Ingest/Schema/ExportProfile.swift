@@ -162,9 +162,14 @@ public struct HeaderMapping: Sendable {
     }
 
     static func missing(_ column: String, headers: [String], file: String) -> GuestPipeError {
-        let closest = headers.filter { !$0.isEmpty }
-            .min { editDistance($0.lowercased(), column.lowercased()) < editDistance($1.lowercased(), column.lowercased()) }
-        let found = closest.map { "; the closest header found is \"\(MessageText.safe($0))\"" } ?? "; the file has no header"
+        let wanted = column.lowercased()
+        let closest = headers.filter { !$0.isEmpty }.min { editDistance($0.lowercased(), wanted) < editDistance($1.lowercased(), wanted) }
+        let found: String
+        if let closest, editDistance(closest.lowercased(), wanted) <= max(2, wanted.count / 3) {
+            found = "; the closest header found is \"\(MessageText.safe(closest))\""
+        } else {
+            found = headers.allSatisfy(\.isEmpty) ? "; the file has no header" : "; no header of the file comes close"
+        }
         return GuestPipeError(.missingColumn, "required column \"\(column)\" is missing\(found)",
                               fix: "export the payments with that column (e.g. Dashboard → Payments → Export, \"All columns\"), or rename the header",
                               at: SourceLocation(file: file, line: 1, column: column))

@@ -35,6 +35,10 @@ enum BatchArchive {
         } catch {
             throw ByteReader(bytes: [], name: report.path).corrupt("not a valid zstd archive")
         }
+        return try decode(decompressed: bytes, report: report)
+    }
+
+    static func decode(decompressed bytes: [UInt8], report: FileReport) throws -> PaymentBatch {
         var reader = ByteReader(bytes: bytes, name: report.path)
         guard try reader.bytes(magic.count) == magic else { throw reader.corrupt("unknown archive format") }
         guard try reader.u64() == UInt64(MemoryLayout<LedgerEntry>.stride) else {
@@ -87,5 +91,20 @@ enum BatchArchive {
                 throw reader.corrupt("a payment with an unknown status")
             }
         }
+    }
+}
+
+/// Decodes untrusted bytes as a decompressed state archive, for the fuzz target: every input
+/// must end in a batch or an error, never a trap.
+public enum StateArchiveCheck {
+    @discardableResult
+    public static func decode(_ bytes: [UInt8]) -> Bool {
+        (try? BatchArchive.decode(decompressed: bytes, report: FileReport(path: "fuzz"))) != nil
+    }
+
+    /// A valid archive (decompressed) of the payments of `path`, as a seed for the fuzzer.
+    public static func seed(from path: String) throws -> [UInt8] {
+        let batch = try LedgerBuilder.readBatch(path, progress: { _ in })
+        return try ZstdBuffer.decompress(try BatchArchive.encode(batch), name: path)
     }
 }

@@ -36,30 +36,90 @@ public struct StoredFile: Sendable {
 }
 
 /// The embedded SQLite state of a pipeline (GRDB): ingested files with their compact payments,
-/// the guest registry, guest-id changes, run history and settings fingerprints.
+/// the guest registry, guest-id changes, run history and settings fingerprints. Each stored
+/// archive carries its SHA-256, checked before it is decoded; a state that is empty, damaged or
+/// not guestpipe's is refused with an error naming the way out, never taken as a new state.
 public final class StateStore {
-    public static let schemaVersion = 2
+    public static let schemaVersion = 3
     public let directory: String
     let queue: DatabaseQueue
 
-    /// Opens (creating on first use, 0700 folder, 0600 files) and migrates the state.
-    public init(directory: String) throws {
+    /// The names guestpipe keeps in a state folder; a folder holding anything else is not one.
+    static let ownNames: Set<String> = ["state.sqlite", "state.sqlite-journal", "state.sqlite-wal", "state.sqlite-shm", "id-key", "lock"]
+
+    /// Opens and migrates the state. `create`: a first run may create it (0700 folder, 0600
+    /// files); `report` and `guest` need an existing one.
+    public init(directory: String, create: Bool = true) throws {
         self.directory = directory
+        let path = directory + "/state.sqlite"
+        let existed = try StateStore.prepare(directory: directory, create: create)
         do {
-            try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true,
-                                                    attributes: [.posixPermissions: 0o700])
-            let path = directory + "/state.sqlite"
-            let existed = FileManager.default.fileExists(atPath: path)
             var configuration = Configuration()
             configuration.busyMode = .timeout(10)
             queue = try DatabaseQueue(path: path, configuration: configuration)
             if !existed { chmod(path, 0o600) }
+            if existed {
+                let isOurs = try queue.read { db in try db.tableExists("meta") && db.tableExists("files") }
+                guard isOurs else {
+                    throw GuestPipeError(.corruptInput, "state.sqlite is not a guestpipe state", fix: "name another folder for --state",
+                                         at: SourceLocation(file: path))
+                }
+            }
             try StateStore.migrator.migrate(queue)
         } catch let error as GuestPipeError {
             throw error
         } catch {
-            throw GuestPipeError(.io, "cannot open the state database: \(error)", fix: "check the state folder and its permissions",
+            throw StateStore.failure(error, at: path)
+        }
+    }
+
+    /// Checks a state folder before anything is written into it, creating it (0700) when
+    /// `create` allows: a missing state where one is needed, a folder holding someone else's
+    /// files, and an empty (0-byte) database are refused. Returns whether the database exists.
+    @discardableResult
+    public static func prepare(directory: String, create: Bool) throws -> Bool {
+        let path = directory + "/state.sqlite"
+        let manager = FileManager.default
+        let existed = manager.fileExists(atPath: path)
+        if !existed {
+            guard create else {
+                throw GuestPipeError(.noInput, "no state here yet", fix: "run the pipeline once with this --state first",
+                                     at: SourceLocation(file: directory))
+            }
+            if let foreign = ((try? manager.contentsOfDirectory(atPath: directory)) ?? []).sorted().first(where: { !StateStore.ownNames.contains($0) }) {
+                throw GuestPipeError(.usage, "the state folder holds files guestpipe did not write (first: \(MessageText.escaped(foreign)))",
+                                     fix: "name a new or empty folder for --state", at: SourceLocation(file: directory))
+            }
+        } else if ((try? manager.attributesOfItem(atPath: path))?[.size] as? NSNumber)?.intValue == 0 {
+            throw GuestPipeError(.corruptInput, "the state database is empty (0 bytes): the history it held is lost",
+                                 fix: "restore state.sqlite from a backup; or move it away and run again with every export to start a new state",
+                                 at: SourceLocation(file: path))
+        }
+        do {
+            try manager.createDirectory(atPath: directory, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
+        } catch {
+            throw GuestPipeError(.io, "cannot create the state folder", fix: "check that its parent exists and is writable",
                                  at: SourceLocation(file: directory))
+        }
+        return existed
+    }
+
+    /// A database error as one line for a person (no SQL, no arguments).
+    static func failure(_ error: Error, at path: String) -> GuestPipeError {
+        let detail = (error as? DatabaseError)?.message ?? "\(type(of: error))"
+        return GuestPipeError(.corruptInput, "the state database cannot be used (\(MessageText.escaped(detail)))",
+                              fix: "restore state.sqlite from a backup, or move the state folder away and run again with every export",
+                              at: SourceLocation(file: path))
+    }
+
+    /// Runs a database call, turning its errors into one-line `GuestPipeError`s.
+    private func guarded<T>(_ body: () throws -> T) throws -> T {
+        do {
+            return try body()
+        } catch let error as GuestPipeError {
+            throw error
+        } catch {
+            throw StateStore.failure(error, at: directory + "/state.sqlite")
         }
     }
 
@@ -119,60 +179,78 @@ public final class StateStore {
             }
             try db.execute(sql: "UPDATE meta SET value = ? WHERE key = 'schema_version'", arguments: [2])
         }
+        migrator.registerMigration("v3: archive checksums") { db in
+            try db.alter(table: "files") { t in t.add(column: "archive_sha256", .text).notNull().defaults(to: "") }
+            for row in try Row.fetchAll(db, sql: "SELECT path, archive FROM files") {
+                let archive: Data = row["archive"]
+                try db.execute(sql: "UPDATE files SET archive_sha256 = ? WHERE path = ?",
+                               arguments: [Hashing.sha256Hex([UInt8](archive)), row["path"] as String])
+            }
+            try db.execute(sql: "UPDATE meta SET value = ? WHERE key = 'schema_version'", arguments: [3])
+        }
         return migrator
     }
 
     public func meta(_ key: String) throws -> String? {
-        try queue.read { db in try String.fetchOne(db, sql: "SELECT value FROM meta WHERE key = ?", arguments: [key]) }
+        try guarded { try queue.read { db in try String.fetchOne(db, sql: "SELECT value FROM meta WHERE key = ?", arguments: [key]) } }
     }
 
     public func files() throws -> [StoredFile] {
-        try queue.read { db in
+        try guarded { try queue.read { db in
             try Row.fetchAll(db, sql: "SELECT path, size, modified, content_hash, export_day, rows, payments, rejects, layout, compression, first_created, last_created, csv_bytes, ingested_at FROM files ORDER BY path").map { row in
                 StoredFile(path: row["path"], size: row["size"], modified: row["modified"], contentHash: row["content_hash"],
                            exportDay: row["export_day"], rows: row["rows"], payments: row["payments"], rejects: row["rejects"],
                            layout: row["layout"], compression: row["compression"], firstCreated: row["first_created"],
                            lastCreated: row["last_created"], csvBytes: row["csv_bytes"], ingestedAt: row["ingested_at"])
             }
-        }
+        } }
     }
 
+    /// The stored archive of an export, after checking its SHA-256: a flipped bit is an error
+    /// naming the export, never different guests or totals.
     public func archive(of path: String) throws -> [UInt8] {
-        let data = try queue.read { db in try Data.fetchOne(db, sql: "SELECT archive FROM files WHERE path = ?", arguments: [path]) }
-        guard let data else {
+        let row = try guarded { try queue.read { db in try Row.fetchOne(db, sql: "SELECT archive, archive_sha256 FROM files WHERE path = ?", arguments: [path]) } }
+        guard let row, let data = row["archive"] as Data? else {
             throw GuestPipeError(.corruptInput, "the state has no archive for this file", fix: "run with --rebuild", at: SourceLocation(file: path))
         }
-        return [UInt8](data)
+        let bytes = [UInt8](data)
+        guard Hashing.sha256Hex(bytes) == (row["archive_sha256"] as String? ?? "") else {
+            throw GuestPipeError(.corruptInput, "the state's copy of this export is damaged (its checksum does not match)",
+                                 fix: "run once with --rebuild to read the exports again (every export must be present)",
+                                 at: SourceLocation(file: path))
+        }
+        return bytes
     }
 
     /// Guest registry: id → first payment key.
     public func registry() throws -> [String: String] {
-        try queue.read { db in
-            Dictionary(uniqueKeysWithValues: try Row.fetchAll(db, sql: "SELECT guest_id, first_payment FROM guests").map { ($0["guest_id"] as String, $0["first_payment"] as String) })
-        }
+        try guarded { try queue.read { db in
+            Dictionary(try Row.fetchAll(db, sql: "SELECT guest_id, first_payment FROM guests").map { ($0["guest_id"] as String, $0["first_payment"] as String) },
+                       uniquingKeysWith: { $1 })
+        } }
     }
 
     /// The previous run's review tier and dispute count per guest id; nil before the first run.
     public func previousReview() throws -> [String: (tier: String, disputes: Int)]? {
         guard try lastRunID() > 0 else { return nil }
-        return try queue.read { db in
-            Dictionary(uniqueKeysWithValues: try Row.fetchAll(db, sql: "SELECT guest_id, tier, disputes FROM guests").map {
+        return try guarded { try queue.read { db in
+            Dictionary(try Row.fetchAll(db, sql: "SELECT guest_id, tier, disputes FROM guests").map {
                 ($0["guest_id"] as String, (tier: $0["tier"] as String, disputes: $0["disputes"] as Int))
-            })
-        }
+            }, uniquingKeysWith: { $1 })
+        } }
     }
 
     /// old id → new id, every change recorded so far.
     public func idChanges() throws -> [(old: String, new: String, run: Int64, changedAt: String)] {
-        try queue.read { db in
+        try guarded { try queue.read { db in
             try Row.fetchAll(db, sql: "SELECT old_id, new_id, run, changed_at FROM id_changes ORDER BY old_id").map {
                 ($0["old_id"], $0["new_id"], $0["run"], $0["changed_at"])
             }
-        }
+        } }
     }
 
     public func lastRunID() throws -> Int64 {
-        try queue.read { db in try Int64.fetchOne(db, sql: "SELECT COALESCE(MAX(id), 0) FROM runs") } ?? 0
+        try guarded { try queue.read { db in try Int64.fetchOne(db, sql: "SELECT COALESCE(MAX(id), 0) FROM runs") } } ?? 0
     }
 
     /// Everything a successful run changes, in one transaction (after its outputs are published).
@@ -187,17 +265,17 @@ public final class StateStore {
     }
 
     public func commit(_ commit: Commit) throws {
-        try queue.write { db in
+        try guarded { try queue.write { db in
             if commit.replaceAll { try db.execute(sql: "DELETE FROM files") }
             for path in commit.removals { try db.execute(sql: "DELETE FROM files WHERE path = ?", arguments: [path]) }
             for (file, archive) in commit.upserts {
                 try db.execute(sql: """
                     INSERT OR REPLACE INTO files(path, size, modified, content_hash, export_day, rows, payments, rejects, layout, compression,
-                        first_created, last_created, csv_bytes, ingested_at, archive)
-                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                        first_created, last_created, csv_bytes, ingested_at, archive, archive_sha256)
+                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                     """, arguments: [file.path, file.size, file.modified, file.contentHash, file.exportDay, file.rows, file.payments,
                                      file.rejects, file.layout, file.compression, file.firstCreated, file.lastCreated, file.csvBytes,
-                                     file.ingestedAt, Data(archive)])
+                                     file.ingestedAt, Data(archive), Hashing.sha256Hex(archive)])
             }
             for (key, value) in commit.meta {
                 try db.execute(sql: "INSERT OR REPLACE INTO meta(key, value) VALUES (?, ?)", arguments: [key, value])
@@ -215,6 +293,6 @@ public final class StateStore {
                 try db.execute(sql: "INSERT OR REPLACE INTO id_changes(old_id, new_id, run, changed_at) VALUES (?, ?, ?, ?)",
                                arguments: [change.old, change.new, runID, r.finishedAt])
             }
-        }
+        } }
     }
 }

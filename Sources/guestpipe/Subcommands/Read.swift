@@ -27,8 +27,10 @@ struct Read: ParsableCommand {
 
     func run() throws {
         try runReportingErrors {
-            let staging = try StagedFile(finalPath: output)
-            let file = try OutputFile(path: staging.path)
+            // Standard output streams as it reads (a reader such as `head` may stop early);
+            // a file is staged and appears only when every input was read to its verified end.
+            let staging = try output.map { try StagedFile(finalPath: $0) }
+            let file = try staging.map { try OutputFile(path: $0.path) } ?? OutputFile(standardOutput: ())
             var payments: UInt64 = 0
             var rejected: UInt64 = 0
             for path in files {
@@ -43,7 +45,7 @@ struct Read: ParsableCommand {
                 for warning in report.warnings { Terminal.warning("\(path): \(warning)") }
             }
             try file.close()
-            try staging.publish()
+            try staging?.publish()
             if rejected > 0 && !rejects {
                 Terminal.warning("\(rejected) rows were rejected; see them with: guestpipe read --rejects \(files.joined(separator: " "))")
             }
@@ -51,55 +53,44 @@ struct Read: ParsableCommand {
     }
 }
 
-/// A file written under a hidden temporary name and published only when complete: renamed to
-/// its final path, or copied to standard output and removed.
+/// A file written under a hidden temporary name beside its final path and renamed into place
+/// only when complete. The name carries the process id: an interrupted command removes it
+/// (`ScratchPaths`), and one killed outright leaves it for the next command to remove.
 final class StagedFile {
     let path: String
-    private let finalPath: String?
+    private let finalPath: String
+    private var published = false
 
-    init(finalPath: String?) throws {
+    init(finalPath: String) throws {
         self.finalPath = finalPath
-        let directory: String
-        if let finalPath {
-            let parent = (finalPath as NSString).deletingLastPathComponent
-            directory = parent.isEmpty ? "." : parent
-        } else {
-            directory = ProcessInfo.processInfo.environment["TMPDIR"] ?? "/tmp"
+        let parent = (finalPath as NSString).deletingLastPathComponent
+        let directory = parent.isEmpty ? "." : parent
+        let prefix = ".guestpipe-staging-"
+        for entry in (try? FileManager.default.contentsOfDirectory(atPath: directory)) ?? [] where entry.hasPrefix(prefix) {
+            if let pid = Int32(entry.dropFirst(prefix.count).prefix { $0 != "-" }), ScratchPaths.ownerIsGone(pid) {
+                try? FileManager.default.removeItem(atPath: directory + "/" + entry)
+            }
         }
-        var template = Array((directory + "/.guestpipe-staging-XXXXXX").utf8CString)
+        var template = Array((directory + "/" + prefix + "\(getpid())-XXXXXX").utf8CString)
         let fd = template.withUnsafeMutableBufferPointer { mkstemp($0.baseAddress!) }
         guard fd >= 0 else {
-            throw GuestPipeError(.io, "cannot create a staging file in \(directory)", fix: "check that the directory exists and is writable")
+            throw GuestPipeError(.io, "cannot create a staging file beside the output", fix: "check that the folder exists and is writable",
+                                 at: SourceLocation(file: directory))
         }
         close(fd)
         path = String(cString: template)
+        ScratchPaths.register(path)
     }
 
-    deinit { unlink(path) }
+    deinit {
+        if !published { unlink(path) }
+        ScratchPaths.unregister(path)
+    }
 
     func publish() throws {
-        if let finalPath {
-            guard rename(path, finalPath) == 0 else {
-                throw GuestPipeError(.io, "cannot move the output into place: \(String(cString: strerror(errno)))", at: SourceLocation(file: finalPath))
-            }
-            return
+        guard rename(path, finalPath) == 0 else {
+            throw GuestPipeError(.io, "cannot move the output into place: \(String(cString: strerror(errno)))", at: SourceLocation(file: finalPath))
         }
-        let source = try FileByteSource(path: path)
-        let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: 1 << 20, alignment: 16)
-        defer { buffer.deallocate() }
-        while true {
-            let count = try source.read(into: buffer)
-            if count == 0 { break }
-            var offset = 0
-            while offset < count {
-                let written = write(1, buffer.baseAddress! + offset, count - offset)
-                if written < 0 {
-                    if errno == EINTR { continue }
-                    if errno == EPIPE { return }
-                    throw GuestPipeError(.io, "writing to standard output failed: \(String(cString: strerror(errno)))")
-                }
-                offset += written
-            }
-        }
+        published = true
     }
 }

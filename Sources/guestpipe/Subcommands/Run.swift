@@ -135,7 +135,8 @@ struct Run: ParsableCommand {
 
     @OptionGroup var shared: SharedOptions
 
-    @Option(name: .customLong("input"), help: "An export file, a folder of exports, or a glob; repeatable (replaces the pipeline's inputs).")
+    @Option(name: .customLong("input"), parsing: .upToNextOption,
+            help: "Export files, folders of exports or globs, several after one --input (as a shell glob gives them); '-' reads standard input. Replaces the pipeline's inputs.")
     var inputs: [String] = []
 
     @Option(help: "Output folder (replaced as a whole on success); {date} becomes today's date.")

@@ -42,7 +42,12 @@ struct Sample: ParsableCommand {
     var noOverlap = false
 
     func validate() throws {
-        guard rows > 0, days > 0 else { throw ValidationError("--rows and --days must be positive") }
+        guard (1...SampleOptions.maximumPayments).contains(rows) else {
+            throw ValidationError("--rows is a count from 1 to \(SampleOptions.maximumPayments)")
+        }
+        guard (1...SampleOptions.maximumDays).contains(days) else {
+            throw ValidationError("--days is a count from 1 to \(SampleOptions.maximumDays) (a hundred years of daily exports)")
+        }
         guard SampleLayout(rawValue: layout) != nil else {
             throw ValidationError("unknown --layout \(layout); choose one of \(SampleLayout.allCases.map(\.rawValue).joined(separator: ", "))")
         }
