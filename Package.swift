@@ -69,8 +69,7 @@ let package = Package(
 
         // MARK: Fuzz targets: the export reader and the state-archive decoder (libFuzzer with
         // `swift build --sanitize=fuzzer`; an ordinary build replays files, see scripts/fuzz)
-        .target(name: "CFuzzDriver"),
-        .executableTarget(name: "guestpipe-fuzz", dependencies: ["CFuzzDriver", "Codecs", "Ingest", "Pipeline"]),
+        .executableTarget(name: "guestpipe-fuzz", dependencies: ["Codecs", "Ingest", "Pipeline"]),
 
         // MARK: Test support and tests (one target per module, plus end-to-end)
         .target(name: "GuestPipeTestSupport", dependencies: ["GuestPipeCore"]),

@@ -1,4 +1,5 @@
 import Codecs
+import Foundation
 import Ingest
 import Pipeline
 
@@ -9,7 +10,8 @@ enum FuzzTarget: String {
     /// The bytes as a decompressed state archive.
     case archive
 
-    nonisolated(unsafe) static var selected = FuzzTarget.decoder
+    /// The target a libFuzzer run feeds (`GUESTPIPE_FUZZ_TARGET`, default `decoder`).
+    static let fromEnvironment = FuzzTarget(rawValue: ProcessInfo.processInfo.environment["GUESTPIPE_FUZZ_TARGET"] ?? "") ?? .decoder
 
     func run(_ bytes: [UInt8]) {
         switch self {

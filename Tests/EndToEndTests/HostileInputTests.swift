@@ -320,4 +320,30 @@ final class HostileInputTests: XCTestCase {
         XCTAssertNotEqual(unreadable.status, 0)
         XCTAssertEqual(unreadable.stderr.split(separator: "\n").count, 1, unreadable.stderr)
     }
+
+    // MARK: 15. The fuzz targets' seeds and this file's hostile inputs replay without a trap
+
+    func testTheFuzzProgramReplaysItsSeedsAndHostileInputs() throws {
+        let fuzz = guestpipeBinary().deletingLastPathComponent().appendingPathComponent("guestpipe-fuzz").path
+        let seeds = TestPaths.fixtures.appendingPathComponent("fuzz")
+        let hostile = [
+            try write("h1.csv", HostileInputTests.header + "\n\"unclosed,quote\n"),
+            try write("h2.csv", String(repeating: ",", count: 20_000) + "\n"),
+            try write("h3.csv", "id,Created date (UTC),Amount,Currency,Status,Customer ID\n" + String(repeating: "x", count: 300) + ",2026-03-01 10:00:00,1.00,usd,Paid,\n"),
+            try write("h4.csv", export([row("ch_1", amount: "99999999999999999999.99")])),
+        ]
+        for (target, inputs) in [("decoder", [seeds.appendingPathComponent("decoder").path] + hostile),
+                                 ("archive", [seeds.appendingPathComponent("archive").path] + hostile)] {
+            let process = Process()
+            process.executableURL = URL(fileURLWithPath: fuzz)
+            process.arguments = [target] + inputs
+            let output = Pipe()
+            process.standardOutput = output
+            try process.run()
+            let printed = String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+            process.waitUntilExit()
+            XCTAssertEqual(process.terminationStatus, 0, "\(target): \(printed)")
+            XCTAssertTrue(printed.contains("without a trap"), printed)
+        }
+    }
 }
