@@ -87,16 +87,15 @@ public struct SampleGenerator {
         row.reserveCapacity(4096)
         CSVText.appendRow(layout.header, to: &row)
         try flush(&row, file)
-        // A layout without a PaymentIntent column cannot identify an incomplete PaymentIntent
-        // (no charge id), so such rows are left out of it rather than written unreadable.
-        let identifiable: (SamplePayment) -> Bool = { !$0.id.isEmpty || layout.header.contains("PaymentIntent ID") || layout.header.contains("payment_intent") }
+        // A layout without a PaymentIntent column writes an incomplete PaymentIntent as Stripe's
+        // "Default" export does: a row with an empty id and nothing to identify it but itself.
         if options.overlap, day > 0 {
-            for payment in payments(ofDay: day - 1) where identifiable(payment) {
+            for payment in payments(ofDay: day - 1) {
                 CSVText.appendRow(values(payment.later(), layout: layout), to: &row)
                 if row.count > 1 << 16 { try flush(&row, file) }
             }
         }
-        for payment in payments(ofDay: day) where identifiable(payment) {
+        for payment in payments(ofDay: day) {
             CSVText.appendRow(values(payment, layout: layout), to: &row)
             if row.count > 1 << 16 { try flush(&row, file) }
         }

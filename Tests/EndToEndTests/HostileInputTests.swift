@@ -90,6 +90,14 @@ final class HostileInputTests: XCTestCase {
         let piped = try run(["run", "--input", "-", "--out", path("o3")], stdin: Data(export(rows).utf8))
         XCTAssertEqual(piped.status, 0, piped.stderr)
         XCTAssertEqual(try text(path("o3/guests.csv")), try text(path("o1/guests.csv")))
+
+        // The shipped sample data keeps an undated "Default" export beside the dated ones.
+        let shipped = try run(["run", "--input", TestPaths.packageRoot.appendingPathComponent("sample-data").path, "--out", path("o4")])
+        XCTAssertEqual(shipped.status, 0, shipped.stderr)
+        let files = try XCTUnwrap(try summary(path("o4"))["files"] as? [[String: Any]])
+        XCTAssertEqual(files.filter { ($0["path"] as? String)?.hasSuffix("/unified_payments.csv.zst") ?? false }.count, 1)
+        XCTAssertEqual(try summary(path("o4"))["rejects"] as? Int, 0)
+        XCTAssertTrue(try text(path("o4/incomplete.csv")).contains("row_"), "abandoned checkouts without an id are listed")
     }
 
     // MARK: 2. Runs with nothing to report
