@@ -81,7 +81,7 @@ let package = Package(
         .testTarget(name: "ReportsTests", dependencies: ["Reports", "GuestPipeTestSupport"]),
         .testTarget(name: "PipelineTests", dependencies: ["Pipeline", "Grouping", "SampleData", "GuestPipeTestSupport"]),
         .testTarget(name: "SampleDataTests", dependencies: ["SampleData", "Ingest", "GuestPipeTestSupport"]),
-        .testTarget(name: "EndToEndTests", dependencies: ["guestpipe", "GuestPipeTestSupport"]),
+        .testTarget(name: "EndToEndTests", dependencies: ["guestpipe", "Reports", "Pipeline", "GuestPipeTestSupport"]),
     ],
     swiftLanguageModes: [.v5],
     cxxLanguageStandard: .cxx17

@@ -13,21 +13,10 @@ public enum GuestLookup {
     }
 
     public static func find(_ query: String, settings: RunSettings) throws -> Found? {
-        guard let directory = settings.stateDirectory else {
-            throw GuestPipeError(.usage, "a look-up needs a state", fix: "pass --state DIR or a pipeline file that names one")
-        }
-        let store = try StateStore(directory: directory, create: false)
-        let key = try IDKey.load(file: settings.idKeyFile, stateDirectory: directory)
-        if let recorded = try store.meta("key_fingerprint"), recorded != key.fingerprint {
-            throw GuestPipeError(.configuration, "this key is not the state's key", fix: "use the key the pipeline runs with")
-        }
-        if let recorded = try store.meta("grouping_fingerprint"), recorded != settings.groupingFingerprint {
-            throw GuestPipeError(.configuration, "the grouping settings differ from the state's",
-                                 fix: "pass the pipeline file (or the same --policy and other settings) the state was built with")
-        }
-        let sources: [LedgerBuilder.Source] = try store.files().map { file in
-            .archived(path: file.path, day: file.exportDay) { try BatchArchive.decode(try store.archive(of: file.path), report: file.report) }
-        }
+        let session = try StateSession.open(settings, for: .lookUp)
+        guard let store = session.store else { preconditionFailure("a look-up session has a state") }
+        let key = session.key
+        let sources = session.sources
         let built = try LedgerBuilder.build(sources: sources, jobs: 1, progress: { _ in })
         let grouping = Grouper(settings: settings.grouping).group(built.ledger)
         let generator = GuestIDGenerator(keyBytes: key.bytes)

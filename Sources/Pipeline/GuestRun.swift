@@ -79,86 +79,46 @@ public struct RunOutcome {
 /// `guestpipe run`: read the exports (only new or changed ones when a state exists), keep one
 /// copy of each payment, group guests, write the reports, publish them as one set, then commit
 /// the state. A run killed at any point leaves the previous outputs and state; the next run
-/// produces what an uninterrupted one would have.
+/// produces what an uninterrupted one would have. Each stage below is one function.
 public enum GuestRun {
     public static func execute(_ settings: RunSettings, progress: @escaping (String) -> Void = { _ in }) throws -> RunOutcome {
-        let started = Date()
-        var timings: [(String, Double)] = []
-        var mark = started
-        func lap(_ name: String) {
-            let now = Date()
-            timings.append((name, now.timeIntervalSince(mark)))
-            mark = now
-        }
-
-        var lock: StateLock?
-        var store: StateStore?
-        var key: IDKey
-        var inputs: [InputStatus] = []
-        var sources: [LedgerBuilder.Source] = []
-        var warnings: [String] = []
-        var commitMeta: [String: String] = [:]
-
-        if let directory = settings.stateDirectory {
-            try StateStore.prepare(directory: directory, create: !settings.reportOnly)
-            lock = try StateLock(directory: directory, wait: settings.lockWait)
-            let state = try StateStore(directory: directory, create: !settings.reportOnly)
-            store = state
-            key = try IDKey.load(file: settings.idKeyFile, stateDirectory: directory)
-            if let recorded = try state.meta("key_fingerprint"), recorded != key.fingerprint {
-                throw GuestPipeError(.configuration, "this state was built with another guest-id key (fingerprint \(recorded), this key \(key.fingerprint))",
-                                     fix: "use the state's key file (\(directory)/id-key unless the pipeline names one); a new key means new ids and a new state")
-            }
-            if !settings.rebuild, !settings.isWindow, !settings.reportOnly,
-               let recorded = try state.meta("grouping_fingerprint"), recorded != settings.groupingFingerprint {
-                throw GuestPipeError(.configuration, "the grouping settings differ from the ones this state was built with",
-                                     fix: "go back to the old settings, or run once with --rebuild to regroup everything")
-            }
-            commitMeta = ["key_fingerprint": key.fingerprint, "grouping_fingerprint": settings.groupingFingerprint]
-            let stored = try state.files()
-            let files = settings.reportOnly ? [] : try InputFiles.expand(settings.inputs)
-            inputs = try InputStatus.classify(files: files, stored: stored, rebuild: settings.rebuild, reportOnly: settings.reportOnly)
-            let missing = inputs.filter { $0.status == .missing }
-            if settings.rebuild, !missing.isEmpty, !settings.forgetMissing {
-                throw GuestPipeError(.noInput, "--rebuild needs every export the state holds; \(missing.count) are missing (first: \(missing[0].path))",
-                                     fix: "restore them, or add --forget-missing to drop what they contributed")
-            }
-            for input in missing where !settings.forgetMissing {
-                warnings.append("\(input.path): export missing; its payments are kept from the state")
-            }
-            let fresh = inputs.filter { $0.status == .new || $0.status == .changed }
-            if fresh.isEmpty, !settings.allowNoNew, !settings.reportOnly, !settings.isWindow, !settings.rebuild {
-                throw GuestPipeError(.noInput, "no new or changed export since the last run (\(inputs.count) known)",
-                                     fix: "nothing to do; pass --allow-no-new to rewrite the reports anyway")
-            }
-            for input in inputs {
-                switch input.status {
-                case .new, .changed: sources.append(.export(input.path))
-                case .unchanged, .missing:
-                    if input.status == .missing && settings.forgetMissing { continue }
-                    let storedFile = input.stored!
-                    sources.append(.archived(path: input.path, day: storedFile.exportDay) {
-                        try BatchArchive.decode(try state.archive(of: storedFile.path), report: storedFile.report)
-                    })
-                }
-            }
-        } else {
-            key = try IDKey.load(file: settings.idKeyFile)
-            let files = try InputFiles.expand(settings.inputs)
-            inputs = files.map { InputStatus(path: $0, status: .new, stored: nil, size: nil, modified: nil, hash: nil) }
-            sources = files.map { .export($0) }
-        }
-        try Publisher.checkOutside(settings.outputDirectory, inputs: inputs.filter { $0.status != .missing }.map(\.path),
+        var clock = StageClock()
+        let session = try StateSession.open(settings, for: settings.reportOnly ? .report : .run)
+        try Publisher.checkOutside(settings.outputDirectory, inputs: session.inputs.filter { $0.status != .missing }.map(\.path),
                                    state: settings.stateDirectory)
         // The output folder is checked (and its staging folder made) before hours of reading.
-        let output = settings.outputDirectory
-        let publisher = try Publisher(target: output)
-        _ = lock
+        let publisher = try Publisher(target: settings.outputDirectory)
+        let built = try read(session, settings, progress)
+        clock.lap("read")
+        progress("grouping \(built.ledger.entries.count) payments")
+        let grouped = try group(built, settings, key: session.key)
+        clock.lap("group")
+        let changes = try idChanges(session, built, grouped)
+        if session.store != nil { clock.lap("id_changes") }
+        progress("reviewing fraud signals")
+        let review = try reviewFraud(built, grouped, settings)
+        clock.lap("fraud")
+        progress("writing reports")
+        let outcome = try write(session, built, grouped, changes, review, settings, clock: clock, into: publisher)
+        clock.lap("write")
+        try RunManifest(settings: settings, inputs: session.inputs, built: built, summary: outcome.summary, guests: grouped.guests.count,
+                        idChanges: changes.new.count, started: clock.started, timings: clock.timings).write(into: publisher.staging)
+        CrashPoint.check("before-publish")
+        try publisher.publish()
+        CrashPoint.check("after-publish")
+        if session.commits(settings) { try commit(session, built, grouped, changes, review, settings, clock: clock) }
+        if settings.keepDataUntilExit { KeptUntilExit.keep([built.ledger, grouped.guests, grouped.grouping, review.queue, review.context, outcome.summary]) }
+        return outcome.result(publisher: publisher, session: session, settings: settings, seconds: Date().timeIntervalSince(clock.started))
+    }
 
-        let archiving = store != nil && !settings.isWindow && !settings.reportOnly
-        let built = try LedgerBuilder.build(sources: sources, jobs: settings.jobs,
+    // MARK: - Stages
+
+    /// Reads the new and changed exports and loads the rest from the state, into one ledger;
+    /// too many rejected rows fail the run before anything is grouped.
+    static func read(_ session: StateSession, _ settings: RunSettings, _ progress: @escaping (String) -> Void) throws -> LedgerBuilder.Built {
+        let archiving = session.commits(settings)
+        let built = try LedgerBuilder.build(sources: session.sources, jobs: settings.jobs,
                                             archiveFresh: archiving ? { try BatchArchive.encode($0) } : nil, progress: progress)
-        lap("read")
         let freshRows = built.fresh.values.reduce(UInt64(0)) { $0 + $1.report.rows }
         let freshRejects = built.fresh.values.reduce(0) { $0 + $1.rejections }
         if freshRows > 0, Double(freshRejects) / Double(freshRows) > settings.maxRejectRate {
@@ -167,151 +127,164 @@ public enum GuestRun {
                                  fix: "see why with: guestpipe read --rejects FILE…; fix the export or raise --max-reject-rate")
         }
         CrashPoint.check("after-read")
+        return built
+    }
 
-        progress("grouping \(built.ledger.entries.count) payments")
+    /// The guests of a ledger: grouping under the policy, the money check, summaries with ids.
+    struct Grouped {
+        let grouping: GroupingResult
+        /// Guests in guest-id byte order.
+        let guests: [GuestSummary]
+        /// Guest id of each grouping guest index.
+        let idOfGroup: [String]
+    }
+
+    static func group(_ built: LedgerBuilder.Built, _ settings: RunSettings, key: IDKey) throws -> Grouped {
         let grouping = Grouper(settings: settings.grouping).group(built.ledger)
         try MoneyLimits.check(ledger: built.ledger, roles: grouping.roles, files: built.files)
-        lap("group")
-        let guests = GuestRun.sortedByID(GuestRun.summaries(grouping: grouping, ledger: built.ledger, key: key))
-        let idOfGroup = GuestRun.guestIndexByGroup(guests: guests, grouping: grouping).map { guests[$0].id }
-        lap("summaries")
+        let guests = sortedByID(summaries(grouping: grouping, ledger: built.ledger, key: key))
+        let idOfGroup = guestIndexByGroup(guests: guests, grouping: grouping).map { guests[$0].id }
+        return Grouped(grouping: grouping, guests: guests, idOfGroup: idOfGroup)
+    }
 
-        // Guest ids that changed since the last run: the old id's first payment now belongs to another guest.
-        var previousChanges: [(old: String, new: String, run: Int64, changedAt: String)] = []
-        var newChanges: [(old: String, new: String)] = []
-        if let store {
-            previousChanges = try store.idChanges()
-            let registry = try store.registry()
-            let current = Set(guests.map(\.id))
-            for (old, firstPayment) in registry.sorted(by: { $0.key < $1.key }) where !current.contains(old) {
-                guard let index = built.ledger.index(ofKey: firstPayment), case .guest(let group, _) = grouping.roles[index] else { continue }
-                newChanges.append((old, idOfGroup[group]))
-            }
-            lap("id_changes")
+    /// Guest ids changed since the last run (the old id's first payment now belongs to another
+    /// guest), and every change recorded before.
+    struct IDChanges {
+        var previous: [(old: String, new: String, run: Int64, changedAt: String)] = []
+        var new: [(old: String, new: String)] = []
+    }
+
+    static func idChanges(_ session: StateSession, _ built: LedgerBuilder.Built, _ grouped: Grouped) throws -> IDChanges {
+        guard let store = session.store else { return IDChanges() }
+        var changes = IDChanges(previous: try store.idChanges())
+        let current = Set(grouped.guests.map(\.id))
+        for (old, firstPayment) in try store.registry().sorted(by: { $0.key < $1.key }) where !current.contains(old) {
+            guard let index = built.ledger.index(ofKey: firstPayment), case .guest(let group, _) = grouped.grouping.roles[index] else { continue }
+            changes.new.append((old, grouped.idOfGroup[group]))
         }
+        return changes
+    }
 
-        progress("reviewing fraud signals")
+    /// The review queue, the card-testing bursts and the network ratios.
+    struct Review {
+        let context: FraudContext
+        let queue: [ReviewEntry]
+        let ratios: [MonthlyRatio]
+        let thresholds: FraudThresholds
+    }
+
+    static func reviewFraud(_ built: LedgerBuilder.Built, _ grouped: Grouped, _ settings: RunSettings) throws -> Review {
         let thresholds = FraudThresholds(overrides: settings.fraud)
         // The network ratios read only the ledger: computed beside the review's context.
-        var ratios: [MonthlyRatio] = []
-        var context: FraudContext?
-        DispatchQueue.concurrentPerform(iterations: 2) { part in
-            if part == 0 {
-                context = FraudContext(ledger: built.ledger, grouping: grouping, thresholds: thresholds)
-            } else {
-                ratios = NetworkRatios.compute(ledger: built.ledger, grouping: grouping, thresholds: thresholds)
-            }
+        let (context, ratios) = ParallelWork.both(
+            { FraudContext(ledger: built.ledger, grouping: grouped.grouping, thresholds: thresholds) },
+            { NetworkRatios.compute(ledger: built.ledger, grouping: grouped.grouping, thresholds: thresholds) })
+        let queue = FraudReviewer(context: context).review(grouped.guests)
+        return Review(context: context, queue: queue, ratios: ratios, thresholds: thresholds)
+    }
+
+    /// What `write` leaves for the manifest, the state and the person at the terminal.
+    struct Written {
+        let summary: RunSummary
+        let warnings: [String]
+
+        func result(publisher: Publisher, session: StateSession, settings: RunSettings, seconds: Double) -> RunOutcome {
+            let built = summary.built
+            let count = { (status: InputStatus.Status) in session.inputs.filter { $0.status == status }.count }
+            return RunOutcome(outputDirectory: publisher.target, files: built.files.count, rows: built.reports.reduce(0) { $0 + $1.rows },
+                              csvBytes: built.reports.reduce(0) { $0 + $1.uncompressedBytes },
+                              payments: built.ledger.entries.count, rejects: built.rejectCount, guests: summary.guests.count,
+                              guestPayments: summary.counts.guestPayments, unmatched: summary.counts.unmatched,
+                              seconds: seconds, idKey: session.key, warnings: warnings, noGuestsReason: summary.noGuestsReason,
+                              newFiles: count(.new), changedFiles: count(.changed), missingFiles: count(.missing),
+                              idChanges: summary.idChanges)
         }
-        guard let fraudContext = context else { preconditionFailure("the fraud context was built") }
-        let queue = FraudReviewer(context: fraudContext).review(guests)
+    }
+
+    /// Writes every output of the registry into the staging folder.
+    static func write(_ session: StateSession, _ built: LedgerBuilder.Built, _ grouped: Grouped, _ changes: IDChanges,
+                      _ review: Review, _ settings: RunSettings, clock: StageClock, into publisher: Publisher) throws -> Written {
         let pseudonymKey = try PseudonymKey.load(settings)
         let csvPrivacy = PrivacyFormatter(mode: settings.csvPrivacy, pseudonymKey: pseudonymKey)
         let reportPrivacy = PrivacyFormatter(mode: settings.reportPrivacy, pseudonymKey: pseudonymKey)
-        lap("fraud")
-
-        progress("writing reports")
-        let input = GuestReportInput(ledger: built.ledger, grouping: grouping, guests: guests,
-                                     policy: settings.grouping.policy, files: built.files, privacy: csvPrivacy)
-        let staging = publisher.staging, compression = settings.compression
+        var warnings = session.warnings
         for report in built.reports {
             warnings += report.warnings.map { "\(report.path): \($0)" }
             if report.rowsWithInvalidUTF8 > 0 {
                 warnings.append("\(report.path): \(report.rowsWithInvalidUTF8) rows with invalid UTF-8 (kept, bytes replaced)")
             }
         }
-        var previousTiers: [String: (tier: String, disputes: Int)]?
-        if let store, !settings.rebuild { previousTiers = try store.previousReview() }
-        let runNumber = try store.map { try $0.lastRunID() + 1 }
-        let finalWarnings = warnings
-        var written: RunSummary?
-        // The summary and the human reports are built while the large CSV files are written.
-        let writeSummaryAndReports = {
-            let summary = RunSummary(settings: settings, built: built, grouping: grouping, guests: guests, key: key,
-                                     seconds: Date().timeIntervalSince(started), warnings: finalWarnings)
-            let summaryFile = try OutputFile(path: staging + "/summary.json")
-            try summaryFile.write(summary.json())
-            try summaryFile.close()
-            let model = ReportModelBuilder.build(settings: settings, built: built, grouping: grouping, guests: guests, queue: queue,
-                                                 bursts: fraudContext.bursts, ratios: ratios, summary: summary, privacy: reportPrivacy,
-                                                 previous: previousTiers, idChanges: Dictionary(newChanges.map { ($0.old, $0.new) }, uniquingKeysWith: { $1 }))
-            for (name, text) in [("report.html", ReportHTML.render(model)), ("report.md", ReportMarkdown.render(model)),
-                                 ("risk_summary.json", FraudReports.riskSummaryJSON(ratios: ratios, guestShare: summary.guestShares(), bursts: fraudContext.bursts.count,
-                                                                                    queue: queue, thresholds: thresholds))] {
-                let file = try OutputFile(path: staging + "/" + name)
-                try file.write(text)
-                try file.close()
-            }
-            written = summary
+        let previousTiers = settings.rebuild ? nil : try session.store?.previousReview()
+        let runNumber = try session.store.map { try $0.lastRunID() + 1 }
+        let summary = RunSummary(settings: settings, built: built, grouping: grouped.grouping, guests: grouped.guests, key: session.key,
+                                 started: clock.started, warnings: warnings, idChanges: changes.new.count)
+        let now = UTCTime.formatISO(Int64(Date().timeIntervalSince1970))
+        let allChanges = runNumber.map { run in
+            changes.previous.map { ($0.old, $0.new, String($0.run), $0.changedAt) } + changes.new.map { ($0.old, $0.new, String(run), now) }
         }
-        try GuestReports.write(input, to: staging, compression: compression, alongside: [
-            { try FraudReports.writeReview(queue, to: staging, compression: compression) },
-            writeSummaryAndReports,
-            {
-                try FraudReports.writeBursts(fraudContext.bursts, guestIDs: idOfGroup, ledger: built.ledger, privacy: csvPrivacy,
-                                             to: staging, compression: compression)
-                let rejectsFile = try CSVReportFile(directory: staging, name: "rejects", header: RejectsCSV.header, compression: compression)
-                for log in built.rejections {
-                    try log.forEach { try rejectsFile.write(RejectsCSV.row($0, privacy: settings.csvPrivacy)) }
-                }
-                try rejectsFile.close()
-                if let runNumber {
-                    let changes = try CSVReportFile(directory: staging, name: "id_changes",
-                                                    header: ["old_guest_id", "new_guest_id", "run", "changed_at"], compression: compression)
-                    let now = UTCTime.formatISO(Int64(Date().timeIntervalSince1970))
-                    var all = previousChanges.map { ($0.old, $0.new, String($0.run), $0.changedAt) }
-                    all += newChanges.map { ($0.old, $0.new, String(runNumber), now) }
-                    for change in all.sorted(by: { $0.0 < $1.0 }) { try changes.write([change.0, change.1, change.2, change.3]) }
-                    try changes.close()
-                }
-            },
-        ])
-        guard let summary = written else { preconditionFailure("the summary writer ran") }
-        lap("write")
-        let manifest = RunManifest(settings: settings, inputs: inputs, built: built, summary: summary, guests: guests.count,
-                                   idChanges: newChanges.count, started: started, timings: timings)
-        try manifest.write(into: publisher.staging)
-        CrashPoint.check("before-publish")
-        try publisher.publish()
-        CrashPoint.check("after-publish")
-
-        // The state is committed only after the outputs are published.
-        if let store, !settings.isWindow, !settings.reportOnly {
-            var commit = StateStore.Commit(run: (UTCTime.formatISO(Int64(started.timeIntervalSince1970)),
-                                                 UTCTime.formatISO(Int64(Date().timeIntervalSince1970)),
-                                                 settings.rebuild ? "rebuild" : "run",
-                                                 inputs.filter { $0.status == .new }.count, inputs.filter { $0.status == .changed }.count,
-                                                 inputs.filter { $0.status == .missing }.count, built.ledger.entries.count, guests.count, output))
-            commit.replaceAll = settings.rebuild
-            commit.meta = commitMeta
-            for input in inputs {
-                if input.status == .missing && settings.forgetMissing { commit.removals.append(input.path) }
-                guard input.status == .new || input.status == .changed || (settings.rebuild && input.status != .missing),
-                      let freshFile = built.fresh[input.path], let archive = freshFile.archive else { continue }
-                let report = freshFile.report
-                let file = StoredFile(path: input.path, size: input.size ?? 0, modified: input.modified ?? 0, contentHash: input.hash ?? "",
-                                      exportDay: ExportOrder.nameDay(input.path) ?? Int((report.lastCreated ?? 0) / 86_400),
-                                      rows: Int64(report.rows), payments: Int64(report.payments), rejects: Int64(report.rejects),
-                                      layout: report.profile?.rawValue ?? "", compression: report.compression.rawValue,
-                                      firstCreated: report.firstCreated, lastCreated: report.lastCreated,
-                                      csvBytes: Int64(report.uncompressedBytes), ingestedAt: UTCTime.formatISO(Int64(Date().timeIntervalSince1970)))
-                commit.upserts.append((file, archive))
-            }
-            let tierOf = Dictionary(queue.map { ($0.guestID, $0.tier.rawValue) }, uniquingKeysWith: { $1 })
-            commit.guests = guests.map { ($0.id, $0.anchor.kind.rawValue, built.ledger.key($0.payments[0]), tierOf[$0.id] ?? "none", $0.disputes) }
-            commit.idChanges = newChanges
-            CrashPoint.check("before-commit")
-            try store.commit(commit)
+        let model = Lazy {
+            ReportModelBuilder.build(settings: settings, built: built, grouping: grouped.grouping, guests: grouped.guests, queue: review.queue,
+                                     bursts: review.context.bursts, ratios: review.ratios, summary: summary, privacy: reportPrivacy,
+                                     previous: previousTiers, idChanges: Dictionary(changes.new.map { ($0.old, $0.new) }, uniquingKeysWith: { $1 }))
         }
+        let context = OutputContext(
+            guests: GuestReportInput(ledger: built.ledger, grouping: grouped.grouping, guests: grouped.guests,
+                                     policy: settings.grouping.policy, files: built.files, privacy: csvPrivacy),
+            queue: review.queue, bursts: review.context.bursts, guestIDsByGroup: grouped.idOfGroup, ratios: review.ratios,
+            thresholds: review.thresholds, guestShare: summary.guestShares(), rejections: built.rejections, idChanges: allChanges,
+            summaryJSON: Lazy { summary.json() }, reportModel: model)
+        try OutputRegistry.writeAll(context, stateful: session.store != nil, to: publisher.staging, compression: settings.compression)
+        return Written(summary: summary, warnings: warnings)
+    }
 
-        if settings.keepDataUntilExit { KeptUntilExit.keep([built.ledger, guests, grouping, queue, fraudContext, summary, idOfGroup]) }
-        return RunOutcome(outputDirectory: publisher.target, files: built.files.count, rows: built.reports.reduce(0) { $0 + $1.rows },
-                          csvBytes: built.reports.reduce(0) { $0 + $1.uncompressedBytes },
-                          payments: built.ledger.entries.count, rejects: built.rejectCount, guests: guests.count,
-                          guestPayments: summary.guestPayments, unmatched: summary.unmatched,
-                          seconds: Date().timeIntervalSince(started), idKey: key, warnings: warnings,
-                          noGuestsReason: summary.noGuestsReason,
-                          newFiles: inputs.filter { $0.status == .new }.count, changedFiles: inputs.filter { $0.status == .changed }.count,
-                          missingFiles: inputs.filter { $0.status == .missing }.count, idChanges: newChanges.count)
+    /// Commits the state in one transaction, after the outputs are published.
+    static func commit(_ session: StateSession, _ built: LedgerBuilder.Built, _ grouped: Grouped, _ changes: IDChanges,
+                       _ review: Review, _ settings: RunSettings, clock: StageClock) throws {
+        guard let store = session.store else { return }
+        let inputs = session.inputs
+        let count = { (status: InputStatus.Status) in inputs.filter { $0.status == status }.count }
+        let now = UTCTime.formatISO(Int64(Date().timeIntervalSince1970))
+        var commit = StateStore.Commit(run: (UTCTime.formatISO(Int64(clock.started.timeIntervalSince1970)), now,
+                                             settings.rebuild ? "rebuild" : "run", count(.new), count(.changed), count(.missing),
+                                             built.ledger.entries.count, grouped.guests.count, settings.outputDirectory))
+        commit.replaceAll = settings.rebuild
+        commit.meta = ["key_fingerprint": session.key.fingerprint, "grouping_fingerprint": settings.groupingFingerprint]
+        for input in inputs {
+            if input.status == .missing && settings.forgetMissing { commit.removals.append(input.path) }
+            guard input.status == .new || input.status == .changed || (settings.rebuild && input.status != .missing),
+                  let fresh = built.fresh[input.path], let archive = fresh.archive else { continue }
+            commit.upserts.append((StoredFile(input, report: fresh.report, ingestedAt: now), archive))
+        }
+        let tierOf = Dictionary(review.queue.map { ($0.guestID, $0.tier.rawValue) }, uniquingKeysWith: { $1 })
+        commit.guests = grouped.guests.map { ($0.id, $0.anchor.kind.rawValue, built.ledger.key($0.payments[0]), tierOf[$0.id] ?? "none", $0.disputes) }
+        commit.idChanges = changes.new
+        CrashPoint.check("before-commit")
+        try store.commit(commit)
+    }
+}
+
+/// When the run started and how long each stage took (for the manifest).
+struct StageClock {
+    let started = Date()
+    private(set) var timings: [(String, Double)] = []
+    private var mark = Date()
+
+    mutating func lap(_ name: String) {
+        let now = Date()
+        timings.append((name, now.timeIntervalSince(mark)))
+        mark = now
+    }
+}
+
+extension StoredFile {
+    /// The state's record of an export read in this run.
+    init(_ input: InputStatus, report: FileReport, ingestedAt: String) {
+        self.init(path: input.path, size: input.size ?? 0, modified: input.modified ?? 0, contentHash: input.hash ?? "",
+                  exportDay: ExportOrder.nameDay(input.path) ?? Int((report.lastCreated ?? 0) / 86_400),
+                  rows: Int64(report.rows), payments: Int64(report.payments), rejects: Int64(report.rejects),
+                  layout: report.profile?.rawValue ?? "", compression: report.compression.rawValue,
+                  firstCreated: report.firstCreated, lastCreated: report.lastCreated,
+                  csvBytes: Int64(report.uncompressedBytes), ingestedAt: ingestedAt)
     }
 }
 

@@ -2,6 +2,7 @@ import Codecs
 import CPlatform
 import Foundation
 import GuestPipeCore
+import Reports
 
 /// Publishes a run's outputs as one set: everything is written into a sibling staging folder
 /// (0700), which then replaces the output folder in one atomic step (renameat2 with
@@ -20,12 +21,7 @@ public final class Publisher {
     /// The file that marks a folder as guestpipe's outputs.
     public static let markerName = ".guestpipe-output"
     /// What outputs of guestpipe before the marker held: such a folder is guestpipe's too.
-    static let legacyOutputNames: Set<String> = {
-        let tables = ["guests", "guest_totals", "guest_payments", "guests_stripe", "unmatched", "incomplete", "rejects",
-                      "fraud_review", "card_testing", "id_changes"]
-        return Set(tables.flatMap { [$0 + ".csv", $0 + ".csv.zst"] }
-                   + ["summary.json", "manifest.json", "risk_summary.json", "report.html", "report.md"])
-    }()
+    static let legacyOutputNames: Set<String> = OutputRegistry.allFileNames.union(["manifest.json"])
 
     /// Creates the staging folder next to `target`, after checking that `target` may be replaced.
     public init(target: String) throws {

@@ -77,9 +77,9 @@ enum ReportModelBuilder {
             ("Rows read", String(built.reports.reduce(0) { $0 + $1.rows })),
             ("Rejected rows (see rejects.csv)", String(built.rejectCount)),
             ("Copies replaced by a later export", String(ledger.duplicatesReplaced)),
-            ("Unmatched guest payments (see unmatched.csv)", String(counts["unmatched"] ?? 0)),
-            ("Incomplete PaymentIntents (see incomplete.csv)", String(counts["incomplete"] ?? 0)),
-            ("Test-mode payments left out", String(counts["test_mode_left_out"] ?? 0)),
+            ("Unmatched guest payments (see unmatched.csv)", String(counts.unmatched)),
+            ("Incomplete PaymentIntents (see incomplete.csv)", String(counts.incomplete)),
+            ("Test-mode payments left out", String(counts.testModeLeftOut)),
             ("Invalid phone numbers dropped", String(stats.invalidPhonePayments)),
         ]
         for kind in IdentifierKind.allCases {
@@ -102,8 +102,8 @@ enum ReportModelBuilder {
         let tiers = Dictionary(grouping: queue, by: \.tier).mapValues(\.count)
         var model = ReportModel(generatedAt: UTCTime.formatMinutes(Int64(Date().timeIntervalSince1970)) + " UTC", period: period,
                            policy: settings.grouping.policy.rawValue, privacy: privacy.mode.rawValue, files: built.files.count,
-                           guests: guests.count, guestPayments: counts["guest_payments"] ?? 0, customerPayments: counts["customer_payments"] ?? 0,
-                           unmatched: counts["unmatched"] ?? 0, disputes: guests.reduce(0) { $0 + $1.disputes }, shares: shares,
+                           guests: guests.count, guestPayments: counts.guestPayments, customerPayments: counts.customerPayments,
+                           unmatched: counts.unmatched, disputes: guests.reduce(0) { $0 + $1.disputes }, shares: shares,
                            volumeCurrency: main?.code ?? "", volumeExponent: main?.exponent ?? 2,
                            volume: volume.sorted { $0.key < $1.key }.map { ReportModel.Volume(period: $0.key, guests: $0.value.0, customers: $0.value.1) },
                            ratios: ratios, queue: Array(queueRows), queueStories: storyCount,

@@ -1,6 +1,7 @@
 import Codecs
 import Foundation
 import GuestPipeCore
+import Reports
 
 /// `manifest.json`: what went into a run and what came out, with hashes, so a published set can
 /// be audited and reproduced.
@@ -16,19 +17,12 @@ struct RunManifest {
 
     func write(into directory: String) throws {
         let q = JSONText.quote
-        let names = try FileManager.default.contentsOfDirectory(atPath: directory).filter { $0 != "manifest.json" && !$0.hasPrefix(".") }.sorted()
+        let names = OutputRegistry.written(stateful: settings.stateDirectory != nil).map { $0.fileName(settings.compression) }.sorted()
         // Outputs are hashed on all cores (hundreds of MB at millions of payments).
-        var hashed = [Result<String, Error>?](repeating: nil, count: names.count)
-        hashed.withUnsafeMutableBufferPointer { results in
-            DispatchQueue.concurrentPerform(iterations: names.count) { index in
-                results[index] = Result { try Hashing.sha256Hex(file: directory + "/" + names[index]) }
-            }
-        }
-        var outputs: [String] = []
-        for (index, name) in names.enumerated() {
-            let path = directory + "/" + name
+        let outputs = try ParallelWork.map(names.count) { index -> String in
+            let path = directory + "/" + names[index]
             let size = (try FileManager.default.attributesOfItem(atPath: path)[.size] as? NSNumber)?.intValue ?? 0
-            outputs.append(JSONText.object([("name", q(name)), ("bytes", String(size)), ("sha256", q(try hashed[index]!.get()))]))
+            return JSONText.object([("name", q(names[index])), ("bytes", String(size)), ("sha256", q(try Hashing.sha256Hex(file: path)))])
         }
         let inputsJSON = inputs.sorted { $0.path < $1.path }.map { input in
             JSONText.object([("path", q(input.path)), ("status", q(input.status.rawValue)), ("bytes", input.size.map { String($0) } ?? "null"),
@@ -47,7 +41,7 @@ struct RunManifest {
             ("inputs", "[" + inputsJSON.joined(separator: ",") + "]"),
             ("counts", JSONText.object([("rows", String(built.reports.reduce(0) { $0 + $1.rows })), ("payments", String(built.ledger.entries.count)),
                                         ("rejects", String(built.rejectCount)), ("guests", String(guests)),
-                                        ("guest_payments", String(counts["guest_payments"] ?? 0)), ("unmatched", String(counts["unmatched"] ?? 0)),
+                                        ("guest_payments", String(counts.guestPayments)), ("unmatched", String(counts.unmatched)),
                                         ("id_changes", String(idChanges))])),
             ("outputs", "[" + outputs.joined(separator: ",") + "]"),
             ("timings_seconds", JSONText.object(timings.map { ($0.0, String(format: "%.3f", $0.1)) })),

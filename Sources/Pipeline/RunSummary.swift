@@ -1,78 +1,80 @@
+import Foundation
 import GuestPipeCore
 import Grouping
 import Ingest
 
+/// How many payments each role took (what the summary, the report and the manifest count).
+struct RunCounts {
+    var outsideWindow = 0, testModeLeftOut = 0, incomplete = 0, customerPayments = 0, unmatched = 0, guestPayments = 0
+
+    init(roles: [PaymentRole]) {
+        for role in roles {
+            switch role {
+            case .outsideWindow: outsideWindow += 1
+            case .testLeftOut: testModeLeftOut += 1
+            case .incomplete: incomplete += 1
+            case .customer: customerPayments += 1
+            case .unmatched: unmatched += 1
+            case .guest: guestPayments += 1
+            }
+        }
+    }
+
+    /// The counts as `summary.json` names them, in its order.
+    var named: [(String, Int)] {
+        [("test_mode_left_out", testModeLeftOut), ("incomplete", incomplete), ("customer_payments", customerPayments),
+         ("guest_payments", guestPayments), ("unmatched", unmatched)]
+    }
+}
+
 /// `summary.json`: what a run read, what it found, and why (run-scoped, not byte-stable).
-final class RunSummary {
+final class RunSummary: @unchecked Sendable {
+    // @unchecked: every stored property is set once in `init`; `totals` is computed in `init` too.
     let settings: RunSettings
     let built: LedgerBuilder.Built
     let grouping: GroupingResult
     let guests: [GuestSummary]
     let key: IDKey
-    let seconds: Double
+    let started: Date
     let warnings: [String]
+    let idChanges: Int
+    let counts: RunCounts
+    private let cachedTotals: [String: [Currency: CurrencyTotals]]
 
     init(settings: RunSettings, built: LedgerBuilder.Built, grouping: GroupingResult, guests: [GuestSummary], key: IDKey,
-         seconds: Double, warnings: [String]) {
+         started: Date, warnings: [String], idChanges: Int) {
         self.settings = settings
         self.built = built
         self.grouping = grouping
         self.guests = guests
         self.key = key
-        self.seconds = seconds
+        self.started = started
         self.warnings = warnings
+        self.idChanges = idChanges
+        counts = RunCounts(roles: grouping.roles)
+        cachedTotals = RunSummary.computeTotals(ledger: built.ledger, roles: grouping.roles)
     }
-
-    private(set) lazy var counts: [String: Int] = computeCounts()
-    private lazy var cachedTotals: [String: [Currency: CurrencyTotals]] = computeTotals()
-
-    private func computeCounts() -> [String: Int] {
-        var counts: [String: Int] = ["test_mode_left_out": 0, "incomplete": 0, "customer_payments": 0, "unmatched": 0, "guest_payments": 0]
-        for role in grouping.roles {
-            switch role {
-            case .outsideWindow: counts["outside_window", default: 0] += 1
-            case .testLeftOut: counts["test_mode_left_out", default: 0] += 1
-            case .incomplete: counts["incomplete", default: 0] += 1
-            case .customer: counts["customer_payments", default: 0] += 1
-            case .unmatched: counts["unmatched", default: 0] += 1
-            case .guest: counts["guest_payments", default: 0] += 1
-            }
-        }
-        return counts
-    }
-
-    var guestPayments: Int { counts["guest_payments"] ?? 0 }
-    var unmatched: Int { counts["unmatched"] ?? 0 }
 
     /// Why there are no guests, in Stripe's words, when there are none.
     var noGuestsReason: String? {
-        let counts = self.counts
         guard guests.isEmpty else { return nil }
-        if (counts["customer_payments"] ?? 0) > 0 && (counts["unmatched"] ?? 0) == 0 {
+        let noCustomers = counts.customerPayments == 0
+        if !noCustomers && counts.unmatched == 0 {
             return "every payment carried a Customer ID: the integration passes a customer, or Checkout's customer_creation is 'always'"
         }
-        if (counts["unmatched"] ?? 0) > 0 {
-            return "guest payments were found, but none had a usable card, email or phone (see unmatched.csv)"
-        }
-        if (counts["test_mode_left_out"] ?? 0) > 0 && (counts["customer_payments"] ?? 0) == 0 {
-            return "every payment was a test-mode payment, which is left out (--include-test keeps them)"
-        }
-        if (counts["outside_window"] ?? 0) > 0 && (counts["customer_payments"] ?? 0) == 0 {
-            return "no payment was created between --since and --until"
-        }
-        if (counts["incomplete"] ?? 0) > 0 && (counts["customer_payments"] ?? 0) == 0 {
-            return "every row was an incomplete PaymentIntent (an abandoned checkout; see incomplete.csv)"
-        }
+        if counts.unmatched > 0 { return "guest payments were found, but none had a usable card, email or phone (see unmatched.csv)" }
+        if counts.testModeLeftOut > 0 && noCustomers { return "every payment was a test-mode payment, which is left out (--include-test keeps them)" }
+        if counts.outsideWindow > 0 && noCustomers { return "no payment was created between --since and --until" }
+        if counts.incomplete > 0 && noCustomers { return "every row was an incomplete PaymentIntent (an abandoned checkout; see incomplete.csv)" }
         return "the exports hold no payments (only a header, or every row was rejected)"
     }
 
     /// Per category and currency: gross, refunded, net, disputed, dispute losses.
     func totals() -> [String: [Currency: CurrencyTotals]] { cachedTotals }
 
-    private func computeTotals() -> [String: [Currency: CurrencyTotals]] {
+    private static func computeTotals(ledger: PaymentLedger, roles: [PaymentRole]) -> [String: [Currency: CurrencyTotals]] {
         var totals: [String: [Currency: CurrencyTotals]] = [:]
-        let ledger = built.ledger
-        for (index, role) in grouping.roles.enumerated() {
+        for (index, role) in roles.enumerated() {
             let category: String
             switch role {
             case .guest: category = "guests"
@@ -103,7 +105,6 @@ final class RunSummary {
         func countsObject<K>(_ values: [K: Int], _ name: (K) -> String) -> String {
             object(values.map { (name($0.key), String($0.value)) }.sorted { $0.0 < $1.0 })
         }
-        let counts = self.counts
         let files = built.reports.map { report in
             object([("path", q(report.path)), ("compression", q(report.compression.rawValue)),
                     ("layout", report.profile.map { q($0.rawValue) } ?? "null"), ("rows", String(report.rows)),
@@ -147,9 +148,7 @@ final class RunSummary {
             ("duplicates_replaced", String(built.ledger.duplicatesReplaced)),
             ("payments", String(built.ledger.entries.count)),
         ]
-        for name in ["test_mode_left_out", "incomplete", "customer_payments", "guest_payments", "unmatched"] {
-            pairs.append((name, String(counts[name] ?? 0)))
-        }
+        pairs += counts.named.map { ($0.0, String($0.1)) }
         pairs += [
             ("guests", String(guests.count)),
             ("guests_by_anchor_type", countsObject(anchors) { $0 }),
@@ -162,7 +161,7 @@ final class RunSummary {
             ("no_guests_reason", noGuestsReason.map(q) ?? "null"),
             ("id_key", object([("source", q(key.source.rawValue)), ("path", key.path.map(q) ?? "null"), ("fingerprint", q(key.fingerprint))])),
             ("warnings", "[" + warnings.map(q).joined(separator: ",") + "]"),
-            ("seconds", String(format: "%.3f", seconds)),
+            ("seconds", String(format: "%.3f", Date().timeIntervalSince(started))),
         ]
         return object(pairs) + "\n"
     }

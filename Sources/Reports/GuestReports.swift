@@ -74,17 +74,6 @@ public enum GuestReports {
     /// Stripe's Dashboard "Customers" export, where Stripe lists guests (exports.md).
     public static let stripeHeader = "id,Description,Email,Name,Created (UTC),Delinquent,Card ID,Card Name,Card Address Line1,Card Address Line2,Card Address City,Card Address State,Card Address Country,Card Address Zip,Card AVS Line1 Status,Card AVS Zip Status,Card Brand,Card CVC Status,Card Exp Month,Card Exp Year,Card Fingerprint,Card Funding,Card Issue Country,Card Last4,Card Tokenization Method,Plan,Status,Cancel At Period End,Account Balance,Currency,Total Spend,Payment Count,Average Order,Refunded Volume,Dispute Losses,Business Vat ID,Tax Location Recognized".split(separator: ",").map(String.init)
 
-    /// Writes guests, guest_totals, guest_payments, guests_stripe, unmatched and incomplete,
-    /// and runs `alongside` (other outputs) with them. The files are independent, so they are
-    /// written concurrently, the largest first.
-    public static func write(_ input: GuestReportInput, to directory: String, compression: Compression,
-                             alongside: [() throws -> Void] = []) throws {
-        let writers: [(GuestReportInput, String, Compression) throws -> Void] = [
-            writePayments, writeStripeLayout, writeGuests, writeTotals, writeUnmatchedAndIncomplete,
-        ]
-        try ConcurrentWriters.run(writers.map { writer in { try writer(input, directory, compression) } } + alongside)
-    }
-
     static func money(_ minor: Int64, _ currency: Currency?) -> String {
         MinorUnits.format(minor, exponent: currency?.exponent ?? 2)
     }
@@ -229,37 +218,46 @@ public enum GuestReports {
         return remainder * 2 >= divisor ? quotient + 1 : quotient
     }
 
-    static func writeUnmatchedAndIncomplete(_ input: GuestReportInput, _ directory: String, _ compression: Compression) throws {
+    /// Payments of `role` in (created, payment id) order.
+    static func payments(_ input: GuestReportInput, where matches: (PaymentRole) -> Bool) -> [Int] {
         let ledger = input.ledger
-        var unmatched: [Int] = []
-        var incomplete: [Int] = []
-        for (index, role) in input.grouping.roles.enumerated() {
-            if role == .unmatched { unmatched.append(index) }
-            if role == .incomplete { incomplete.append(index) }
-        }
-        let order: (Int, Int) -> Bool = { a, b in
+        return input.grouping.roles.indices.filter { matches(input.grouping.roles[$0]) }.sorted { a, b in
             let x = ledger.entries[a], y = ledger.entries[b]
             return x.created != y.created ? x.created < y.created : ledger.key(a) < ledger.key(b)
         }
-        unmatched.sort(by: order)
-        incomplete.sort(by: order)
-        let unmatchedFile = try CSVReportFile(directory: directory, name: "unmatched", header: unmatchedHeader, compression: compression)
-        for index in unmatched {
+    }
+
+    static func writeUnmatched(_ input: GuestReportInput, _ directory: String, _ compression: Compression) throws {
+        let ledger = input.ledger
+        let file = try CSVReportFile(directory: directory, name: "unmatched", header: unmatchedHeader, compression: compression)
+        for index in payments(input, where: { $0 == .unmatched }) {
             let entry = ledger.entries[index]
-            let reason = unmatchedReason(entry)
-            try unmatchedFile.write([ledger.key(index), UTCTime.format(entry.created), money(entry.amount, entry.currency),
-                                     entry.currency?.code ?? "", entry.status.rawValue, reason,
-                                     baseName(input.files[Int(entry.file)]), String(entry.line)])
+            try file.write([ledger.key(index), UTCTime.format(entry.created), money(entry.amount, entry.currency),
+                            entry.currency?.code ?? "", entry.status.rawValue, unmatchedReason(entry),
+                            baseName(input.files[Int(entry.file)]), String(entry.line)])
         }
-        try unmatchedFile.close()
-        let incompleteFile = try CSVReportFile(directory: directory, name: "incomplete", header: incompleteHeader, compression: compression)
-        for index in incomplete {
+        try file.close()
+    }
+
+    static func writeIncomplete(_ input: GuestReportInput, _ directory: String, _ compression: Compression) throws {
+        let ledger = input.ledger
+        let file = try CSVReportFile(directory: directory, name: "incomplete", header: incompleteHeader, compression: compression)
+        for index in payments(input, where: { $0 == .incomplete }) {
             let entry = ledger.entries[index]
             // An abandoned checkout may carry no amount and no currency: both stay empty then.
-            try incompleteFile.write([ledger.key(index), UTCTime.format(entry.created), entry.currency == nil ? "" : money(entry.amount, entry.currency),
-                                      entry.currency?.code ?? "", ledger.pool[entry.rawStatus], baseName(input.files[Int(entry.file)]), String(entry.line)])
+            try file.write([ledger.key(index), UTCTime.format(entry.created), entry.currency == nil ? "" : money(entry.amount, entry.currency),
+                            entry.currency?.code ?? "", ledger.pool[entry.rawStatus], baseName(input.files[Int(entry.file)]), String(entry.line)])
         }
-        try incompleteFile.close()
+        try file.close()
+    }
+
+    /// `id_changes.csv`: every old guest id with its successor, the run and time of the change.
+    static func writeIDChanges(_ changes: [(old: String, new: String, run: String, changedAt: String)], to directory: String,
+                               compression: Compression) throws {
+        let file = try CSVReportFile(directory: directory, name: "id_changes", header: ["old_guest_id", "new_guest_id", "run", "changed_at"],
+                                     compression: compression)
+        for change in changes.sorted(by: { $0.old < $1.old }) { try file.write([change.old, change.new, change.run, change.changedAt]) }
+        try file.close()
     }
 
     /// The export's file name without its folder: outputs stay the same wherever the exports live.

@@ -1,3 +1,4 @@
+import Codecs
 import GuestPipeCore
 import Ingest
 
@@ -88,5 +89,12 @@ public enum RejectsCSV {
         let file = r.location.file.split(separator: "/").last.map(String.init) ?? r.location.file
         return [file, String(r.location.line), String(r.location.record), r.location.column ?? "",
                 r.reason.rawValue, r.message, String(decoding: raw, as: UTF8.self)]
+    }
+
+    /// `rejects.csv`: every rejected row of every export, in export order.
+    public static func write(_ logs: [RejectLog], privacy: PrivacyMode, to directory: String, compression: Compression) throws {
+        let file = try CSVReportFile(directory: directory, name: "rejects", header: header, compression: compression)
+        for log in logs { try log.forEach { try file.write(row($0, privacy: privacy)) } }
+        try file.close()
     }
 }

@@ -1,5 +1,7 @@
 import Foundation
 import GuestPipeTestSupport
+import Pipeline
+import Reports
 import XCTest
 
 /// Pins the contents of every deterministic output against expectations written by hand from
@@ -11,12 +13,12 @@ final class HandCheckedOutputsTests: XCTestCase {
     static let exports = fixture.appendingPathComponent("exports")
     static let key = fixture.appendingPathComponent("id-key")
 
-    /// The files a run without state writes whose bytes the contract fixes.
-    static let pinned = ["guests.csv", "guest_totals.csv", "guest_payments.csv", "guests_stripe.csv", "unmatched.csv",
-                         "incomplete.csv", "rejects.csv", "fraud_review.csv", "card_testing.csv"]
+    /// The files a run without state writes whose bytes the contract fixes (the registry says which).
+    static let pinned = OutputRegistry.written(stateful: false).filter(\.deterministic).map { $0.fileName(.none) }
     /// Outputs that are run-scoped (times, paths, hashes) or for people, and the marker that
     /// says the folder is guestpipe's; not pinned byte for byte.
-    static let notPinned: Set<String> = ["summary.json", "manifest.json", "report.html", "report.md", "risk_summary.json", ".guestpipe-output"]
+    static let notPinned = Set(OutputRegistry.written(stateful: false).filter { !$0.deterministic }.map { $0.fileName(.none) }
+                               + ["manifest.json", Publisher.markerName])
 
     var directory: URL!
 

@@ -106,12 +106,12 @@ struct Run: ParsableCommand {
         discussion: """
         Reads every input, keeps one copy of each payment (the copy from the later export wins, \
         column by column), groups payments without a Customer ID into guests, reviews them for \
-        fraud, and writes into the output folder: report.html and report.md (for people), \
-        guests.csv, guest_totals.csv, guest_payments.csv, guests_stripe.csv (Stripe's \
-        Customers-export layout), fraud_review.csv, card_testing.csv, risk_summary.json, \
-        unmatched.csv, incomplete.csv, rejects.csv, summary.json and manifest.json (plus \
-        id_changes.csv with a state). The outputs appear \
-        together or not at all: they are staged and swapped in atomically.
+        fraud, and writes the outputs below (and manifest.json, with their hashes) into the \
+        output folder. They appear together or not at all: they are staged and swapped in \
+        atomically, and only into a folder guestpipe owns (marked .guestpipe-output).
+
+        OUTPUTS:
+        \(OutputRegistry.helpText)
 
         Without --state a run is ad hoc and keeps nothing. With --state (or a pipeline file \
         naming one) only new or changed exports are read; the result equals a full rebuild. \
