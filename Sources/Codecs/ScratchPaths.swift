@@ -7,28 +7,32 @@ import GuestPipeCore
 /// closed pipe) removes them before it exits; a command killed outright (SIGKILL) leaves them
 /// for the next run, which removes those whose process is gone.
 public enum ScratchPaths {
-    private static let lock = NSLock()
-    private nonisolated(unsafe) static var paths: Set<String> = []
-    private nonisolated(unsafe) static var sources: [DispatchSourceSignal] = []
+    /// The registered paths and the signal sources. @unchecked Sendable: only touched under `lock`.
+    private final class Registry: @unchecked Sendable {
+        let lock = NSLock()
+        var paths: Set<String> = []
+        var sources: [DispatchSourceSignal] = []
+    }
+    private static let registry = Registry()
 
     public static func register(_ path: String) {
-        lock.lock()
-        paths.insert(path)
-        lock.unlock()
+        registry.lock.lock()
+        registry.paths.insert(path)
+        registry.lock.unlock()
     }
 
     public static func unregister(_ path: String) {
-        lock.lock()
-        paths.remove(path)
-        lock.unlock()
+        registry.lock.lock()
+        registry.paths.remove(path)
+        registry.lock.unlock()
     }
 
     /// Removes everything registered (on the way out of an interrupted command).
     public static func removeAll() {
-        lock.lock()
-        let all = paths
-        paths.removeAll()
-        lock.unlock()
+        registry.lock.lock()
+        let all = registry.paths
+        registry.paths.removeAll()
+        registry.lock.unlock()
         for path in all { try? FileManager.default.removeItem(atPath: path) }
     }
 
@@ -46,9 +50,9 @@ public enum ScratchPaths {
                 _exit(128 + number)
             }
             source.resume()
-            lock.lock()
-            sources.append(source)
-            lock.unlock()
+            registry.lock.lock()
+            registry.sources.append(source)
+            registry.lock.unlock()
         }
     }
 

@@ -38,3 +38,90 @@ public enum ParallelWork {
         return (a!, b!)
     }
 }
+
+extension ParallelWork {
+    /// Runs `work` for indices `0..<count` on `workers` threads and hands each result to
+    /// `consume` on the calling thread, in index order. At most `window` finished results wait
+    /// for their turn, so memory stays bounded. When `work` or `consume` throws, no further
+    /// index is started, every worker finishes the one it holds and exits, and the first error
+    /// is thrown: no thread is ever left waiting.
+    public static func ordered<T>(_ count: Int, workers: Int, window: Int,
+                                  work: @escaping (Int) throws -> T, consume: (Int, T) throws -> Void) throws {
+        guard count > 0 else { return }
+        let queue = OrderedQueue<T>(count: count, window: max(1, window))
+        let group = DispatchGroup()
+        for _ in 0..<max(1, min(workers, count)) {
+            group.enter()
+            let thread = Thread {
+                defer { group.leave() }
+                while let index = queue.take() { queue.finish(index, Result { try work(index) }) }
+            }
+            thread.stackSize = 4 << 20
+            thread.start()
+        }
+        defer {
+            queue.cancel()
+            group.wait()
+        }
+        for index in 0..<count { try consume(index, try queue.wait(for: index)) }
+    }
+}
+
+/// The shared state of `ParallelWork.ordered`. @unchecked Sendable: every field is read and
+/// written under `condition` only.
+private final class OrderedQueue<T>: @unchecked Sendable {
+    private let condition = NSCondition()
+    private var results: [Int: Result<T, Error>] = [:]
+    private var next = 0
+    private var consumed = 0
+    private let count: Int
+    private let window: Int
+    private var cancelled = false
+
+    init(count: Int, window: Int) {
+        self.count = count
+        self.window = window
+    }
+
+    /// The next index to work on; nil when all are taken or the work was cancelled.
+    func take() -> Int? {
+        condition.lock()
+        defer { condition.unlock() }
+        while !cancelled, next < count, next - consumed >= window { condition.wait() }
+        guard !cancelled, next < count else { return nil }
+        next += 1
+        return next - 1
+    }
+
+    func finish(_ index: Int, _ result: Result<T, Error>) {
+        condition.lock()
+        results[index] = result
+        if case .failure = result { cancelled = true }
+        condition.broadcast()
+        condition.unlock()
+    }
+
+    /// Stops handing out work and wakes every waiting worker.
+    func cancel() {
+        condition.lock()
+        cancelled = true
+        condition.broadcast()
+        condition.unlock()
+    }
+
+    /// The result of `index` once it is ready; a failure anywhere is thrown at once.
+    func wait(for index: Int) throws -> T {
+        condition.lock()
+        defer { condition.unlock() }
+        while results[index] == nil {
+            if let failure = results.values.first(where: { if case .failure = $0 { return true } else { return false } }) {
+                _ = try failure.get()
+            }
+            condition.wait()
+        }
+        let result = results.removeValue(forKey: index)!
+        consumed = index + 1
+        condition.broadcast()
+        return try result.get()
+    }
+}

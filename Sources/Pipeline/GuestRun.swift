@@ -289,14 +289,16 @@ extension StoredFile {
 }
 
 /// Data a run leaves to the operating system to reclaim at exit (`keepDataUntilExit`).
-enum KeptUntilExit {
-    private static let lock = NSLock()
-    private nonisolated(unsafe) static var kept: [Any] = []
+final class KeptUntilExit: @unchecked Sendable {
+    // @unchecked: `kept` is only touched under `lock`.
+    private static let shared = KeptUntilExit()
+    private let lock = NSLock()
+    private var kept: [Any] = []
 
     static func keep(_ values: [Any]) {
-        lock.lock()
-        kept += values
-        lock.unlock()
+        shared.lock.lock()
+        shared.kept += values
+        shared.lock.unlock()
     }
 }
 

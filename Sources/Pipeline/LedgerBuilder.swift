@@ -63,29 +63,13 @@ public enum LedgerBuilder {
             }
         }
         var held: [String: PaymentBatch] = [:]
-        if !undated.isEmpty {
-            let batches = try readAll(undated, jobs: jobs, window: undated.count, progress: progress) { _, _ in }
-            for batch in batches {
-                let last = batch.report.lastCreated ?? 0
-                known.append((batch.report.path, Int((last - (last < 0 ? 86_399 : 0)) / 86_400)))
-                held[batch.report.path] = batch
-            }
-        }
+        try ParallelWork.ordered(undated.count, workers: jobs, window: undated.count,
+                                 work: { try readBatch(undated[$0], progress: progress) }, consume: { _, batch in
+            let last = batch.report.lastCreated ?? 0
+            known.append((batch.report.path, Int((last - (last < 0 ? 86_399 : 0)) / 86_400)))
+            held[batch.report.path] = batch
+        })
         let order = ExportOrder.sorted(known)
-        // State archives are decoded on a thread of their own, in merge order, a couple ahead.
-        let archivedOrder = order.filter { archived[$0] != nil }
-        let archivedPosition = Dictionary(uniqueKeysWithValues: archivedOrder.enumerated().map { ($1, $0) })
-        let loaded = OrderedResults(count: archivedOrder.count, window: 2)
-        if !archivedOrder.isEmpty {
-            let loads = archivedOrder.map { archived[$0]! }
-            let loader = Thread {
-                while let index = loaded.take() {
-                    loaded.finish(index, Result { try loads[index]() })
-                }
-            }
-            loader.stackSize = 4 << 20
-            loader.start()
-        }
         let ledger = PaymentLedger()
         var reports: [FileReport] = []
         var rejections: [RejectLog] = []
@@ -116,65 +100,22 @@ public enum LedgerBuilder {
             }
             position += 1
         }
-        func mergeReady() throws {
-            while position < order.count {
-                let path = order[position]
-                if let batch = held.removeValue(forKey: path) {
-                    try merge(batch, isFresh: true)
-                } else if let index = archivedPosition[path] {
-                    progress("loading \((path as NSString).lastPathComponent) from state")
-                    try merge(try loaded.wait(for: index), isFresh: false)
-                } else {
-                    return
-                }
+        // Every export and state archive in merge order: read or decoded on `jobs` threads and
+        // merged here in order as soon as its turn comes, with only a few batches waiting. The
+        // undated exports were read above: never twice (a stream such as stdin could not be).
+        let readEarly = HeldBatches(held)
+        held = [:]
+        try ParallelWork.ordered(order.count, workers: jobs, window: jobs + 1, work: { index -> (batch: PaymentBatch, isFresh: Bool) in
+            let path = order[index]
+            if let batch = readEarly.take(path) { return (batch, true) }
+            if let load = archived[path] {
+                progress("loading \((path as NSString).lastPathComponent) from state")
+                return (try load(), false)
             }
-        }
-        try mergeReady()
-        // The undated exports were read above (and may already be merged): never read twice,
-        // which a stream such as standard input could not do anyway.
-        let readEarly = Set(undated)
-        let toRead = order.filter { !readEarly.contains($0) && archived[$0] == nil }
-        var failure: Error?
-        _ = try readAll(toRead, jobs: jobs, window: jobs + 1, progress: progress) { _, batch in
-            guard failure == nil else { return }
-            do {
-                try mergeReady()
-                try merge(batch, isFresh: true)
-                try mergeReady()
-            } catch {
-                failure = error
-            }
-        }
-        if let failure { throw failure }
-        try mergeReady()
+            return (try readBatch(path, progress: progress), true)
+        }, consume: { _, item in try merge(item.batch, isFresh: item.isFresh) })
         ledger.finishMerging()
         return Built(ledger: ledger, files: order, reports: reports, rejections: rejections, fresh: fresh)
-    }
-
-    /// Reads `paths` on `jobs` threads; `consume` runs on the calling thread in path order.
-    /// At most `window` finished batches wait for their turn. Returns the batches only when
-    /// `consume` does nothing with them (used for the undated files).
-    static func readAll(_ paths: [String], jobs: Int, window: Int, progress: @escaping (String) -> Void,
-                        consume: (Int, PaymentBatch) -> Void) throws -> [PaymentBatch] {
-        let queue = OrderedResults(count: paths.count, window: window)
-        let workers = max(1, min(jobs, paths.count))
-        for _ in 0..<workers {
-            let thread = Thread {
-                while let index = queue.take() {
-                    let result = Result<PaymentBatch, Error> { try readBatch(paths[index], progress: progress) }
-                    queue.finish(index, result)
-                }
-            }
-            thread.stackSize = 4 << 20
-            thread.start()
-        }
-        var kept: [PaymentBatch] = []
-        for index in 0..<paths.count {
-            let batch = try queue.wait(for: index)
-            consume(index, batch)
-            if window >= paths.count { kept.append(batch) }
-        }
-        return kept
     }
 
     static func readBatch(_ path: String, progress: @escaping (String) -> Void) throws -> PaymentBatch {
@@ -191,51 +132,17 @@ public enum LedgerBuilder {
     }
 }
 
-/// Results of parallel jobs handed out in index order, with a bounded number waiting.
-final class OrderedResults: @unchecked Sendable {
-    private let condition = NSCondition()
-    private var results: [Int: Result<PaymentBatch, Error>] = [:]
-    private var next = 0
-    private var consumed = 0
-    private let count: Int
-    private let window: Int
-    private var failed = false
+/// Batches read before their turn (the undated exports), handed out once each so that a merged
+/// batch is freed. @unchecked Sendable: `batches` is only touched under `lock`.
+private final class HeldBatches: @unchecked Sendable {
+    private let lock = NSLock()
+    private var batches: [String: PaymentBatch]
 
-    init(count: Int, window: Int) {
-        self.count = count
-        self.window = max(1, window)
-    }
+    init(_ batches: [String: PaymentBatch]) { self.batches = batches }
 
-    /// The next index to work on; blocks while too many results wait; nil when done or failed.
-    func take() -> Int? {
-        condition.lock()
-        defer { condition.unlock() }
-        while !failed, next < count, next - consumed >= window { condition.wait() }
-        guard !failed, next < count else { return nil }
-        next += 1
-        return next - 1
-    }
-
-    func finish(_ index: Int, _ result: Result<PaymentBatch, Error>) {
-        condition.lock()
-        results[index] = result
-        if case .failure = result { failed = true }
-        condition.broadcast()
-        condition.unlock()
-    }
-
-    func wait(for index: Int) throws -> PaymentBatch {
-        condition.lock()
-        defer { condition.unlock() }
-        while results[index] == nil {
-            if failed, let failure = results.values.first(where: { if case .failure = $0 { return true } else { return false } }) {
-                if case .failure(let error) = failure { throw error }
-            }
-            condition.wait()
-        }
-        let result = results.removeValue(forKey: index)!
-        consumed = index + 1
-        condition.broadcast()
-        return try result.get()
+    func take(_ path: String) -> PaymentBatch? {
+        lock.lock()
+        defer { lock.unlock() }
+        return batches.removeValue(forKey: path)
     }
 }

@@ -3,26 +3,6 @@ import Foundation
 import GuestPipeCore
 import Grouping
 
-/// Runs independent output writers on all cores; the first error in list order is thrown.
-public enum ConcurrentWriters {
-    public static func run(_ writers: [() throws -> Void]) throws {
-        let errors = ErrorSlots(count: writers.count)
-        DispatchQueue.concurrentPerform(iterations: writers.count) { index in
-            do { try writers[index]() } catch { errors.set(index, error) }
-        }
-        if let error = errors.first { throw error }
-    }
-}
-
-/// Errors of concurrent writers, kept per writer so the first in order is reported.
-final class ErrorSlots: @unchecked Sendable {
-    private let lock = NSLock()
-    private var errors: [Error?]
-    init(count: Int) { errors = Array(repeating: nil, count: count) }
-    func set(_ index: Int, _ error: Error) { lock.lock(); errors[index] = error; lock.unlock() }
-    var first: Error? { lock.lock(); defer { lock.unlock() }; return errors.compactMap { $0 }.first }
-}
-
 /// Everything the guest outputs are written from.
 public struct GuestReportInput {
     public let ledger: PaymentLedger

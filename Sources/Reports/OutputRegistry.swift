@@ -160,7 +160,7 @@ public enum OutputRegistry {
     /// Writes a run's outputs into `directory`, all at once on every core.
     public static func writeAll(_ context: OutputContext, stateful: Bool, to directory: String, compression: Compression) throws {
         let outputs = written(stateful: stateful)
-        try ConcurrentWriters.run(outputs.map { output in { try output.write(context, directory, compression) } })
+        try ParallelWork.forEach(outputs.count) { try outputs[$0].write(context, directory, compression) }
     }
 
     /// `run --help`'s list of outputs, from this registry.

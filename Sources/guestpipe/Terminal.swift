@@ -30,23 +30,40 @@ enum Terminal {
         }
     }
 
-    private static var progressShown = false
-    private static var lastProgress: Double = 0
+    private static let progressLine = ProgressLine()
 
-    /// Shows (overwrites) one progress line on a terminal, at most a few times a second.
+    /// Shows (overwrites) one progress line on a terminal, at most a few times a second. Safe
+    /// to call from any thread (the readers report from theirs).
     static func progress(_ text: String) {
         guard isInteractive else { return }
-        let now = Date().timeIntervalSince1970
-        guard now - lastProgress > 0.2 else { return }
-        lastProgress = now
-        var line = "\r\u{1B}[2K" + text
-        line.withUTF8 { _ = write(2, $0.baseAddress, $0.count) }
-        progressShown = true
+        progressLine.show(text)
     }
 
-    static func clearProgress() {
-        guard progressShown else { return }
-        progressShown = false
+    static func clearProgress() { progressLine.clear() }
+}
+
+/// The terminal's progress line. @unchecked Sendable: its state is only touched under `lock`.
+final class ProgressLine: @unchecked Sendable {
+    private let lock = NSLock()
+    private var shown = false
+    private var last: Double = 0
+
+    func show(_ text: String) {
+        lock.lock()
+        defer { lock.unlock() }
+        let now = Date().timeIntervalSince1970
+        guard now - last > 0.2 else { return }
+        last = now
+        var line = "\r\u{1B}[2K" + text
+        line.withUTF8 { _ = write(2, $0.baseAddress, $0.count) }
+        shown = true
+    }
+
+    func clear() {
+        lock.lock()
+        defer { lock.unlock() }
+        guard shown else { return }
+        shown = false
         var line = "\r\u{1B}[2K"
         line.withUTF8 { _ = write(2, $0.baseAddress, $0.count) }
     }

@@ -25,9 +25,11 @@ struct Inspect: ParsableCommand {
     func run() throws {
         try runReportingErrors {
             let started = Date()
-            let reports = try ParallelFiles.map(files, concurrency: jobs) { path in
-                try PaymentFileReader.read(path: path, onPayment: { _ in }, onRejection: { _ in })
-            }
+            var reports: [FileReport] = []
+            let files = self.files
+            try ParallelWork.ordered(files.count, workers: jobs, window: jobs + 1, work: { index in
+                try PaymentFileReader.read(path: files[index], onPayment: { _ in }, onRejection: { _ in })
+            }, consume: { _, report in reports.append(report) })
             let seconds = Date().timeIntervalSince(started)
             for report in reports {
                 Terminal.writeStdout(json ? InspectFormat.json(report) : InspectFormat.text(report))
