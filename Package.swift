@@ -83,6 +83,6 @@ let package = Package(
         .testTarget(name: "SampleDataTests", dependencies: ["SampleData", "Ingest", "GuestPipeTestSupport"]),
         .testTarget(name: "EndToEndTests", dependencies: ["guestpipe", "Reports", "Pipeline", "GuestPipeTestSupport"]),
     ],
-    swiftLanguageModes: [.v5],
+    swiftLanguageModes: [.v6],
     cxxLanguageStandard: .cxx17
 )

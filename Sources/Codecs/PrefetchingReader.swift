@@ -3,8 +3,12 @@ import GuestPipeCore
 
 /// Runs a source (typically decompression) on its own thread, a few large chunks ahead of the
 /// consumer, so that decompressing and CSV parsing use both cores. Memory stays bounded:
-/// `chunkCount` buffers of `chunkSize` bytes, reused.
-public final class PrefetchingReader {
+/// `chunkCount` buffers of `chunkSize` bytes, reused. This is a stream (one producer, one
+/// consumer, in order), not a parallel map, so it is not `ParallelWork`.
+///
+/// @unchecked Sendable: every mutable field is read and written under `condition`, and
+/// `source` is used by the producer thread only, once it has started.
+public final class PrefetchingReader: @unchecked Sendable {
     private let source: ByteSource
     private let chunkSize: Int
     private let condition = NSCondition()

@@ -85,7 +85,7 @@ public struct SignalFinding: Sendable {
 }
 
 /// A fraud signal (one per file in Signals/).
-public protocol FraudSignal {
+public protocol FraudSignal: Sendable {
     /// The column name in `fraud_review.csv`.
     var name: String { get }
     func evaluate(_ guest: GuestSummary, _ context: FraudContext) -> SignalFinding?

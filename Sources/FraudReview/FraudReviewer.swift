@@ -41,7 +41,7 @@ public struct FraudReviewer {
         let slices = max(1, min(16, guests.count / 4096))
         var found = [[ReviewEntry]](repeating: [], count: slices)
         found.withUnsafeMutableBufferPointer { results in
-            DispatchQueue.concurrentPerform(iterations: slices) { slice in
+            ParallelWork.perform(slices) { slice in
                 let range = guests.count * slice / slices..<guests.count * (slice + 1) / slices
                 // Many guests get the very same sentence (same signal, same numbers); each slice
                 // keeps one copy of each, so a queue of millions holds thousands of sentences.

@@ -157,7 +157,7 @@ public struct Grouper {
         //    so a kind's ids move up by `offsets[rank]` (added where the codes are read).
         var parts = [(table: IdentifierTable, codes: [Int32])](repeating: (IdentifierTable(), []), count: 3)
         parts.withUnsafeMutableBufferPointer { parts in
-            DispatchQueue.concurrentPerform(iterations: 3) { rank in
+            ParallelWork.perform(3) { rank in
                 var table = IdentifierTable()
                 let codes = normalized[rank].map { value -> Int32 in
                     switch value {
@@ -192,7 +192,7 @@ public struct Grouper {
                     identifiers.email.withUnsafeMutableBufferPointer { emails in
                         identifiers.phone.withUnsafeMutableBufferPointer { phones in
                             results.withUnsafeMutableBufferPointer { results in
-                                DispatchQueue.concurrentPerform(iterations: slices) { slice in
+                                ParallelWork.perform(slices) { slice in
                                     var result = SliceResult()
                                     for index in entries.count * slice / slices..<entries.count * (slice + 1) / slices {
                                         let entry = entries[index]
@@ -350,7 +350,7 @@ enum IdentifierCodes {
         for (part, job) in work.enumerated() {
             results[part].withUnsafeMutableBufferPointer { out in
                 let slices = max(1, min(16, job.ids.count / 2048))
-                DispatchQueue.concurrentPerform(iterations: slices) { slice in
+                ParallelWork.perform(slices) { slice in
                     for position in job.ids.count * slice / slices..<job.ids.count * (slice + 1) / slices {
                         let raw = pool[UInt32(job.ids[position])]
                         switch job.kind {

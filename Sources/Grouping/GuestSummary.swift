@@ -30,8 +30,9 @@ public struct CurrencyTotals: Sendable, Equatable {
     }
 }
 
-
 /// Everything a guest carries (guests.md, "What each guest carries").
+/// @unchecked Sendable: a summary is filled in its initialiser (one thread per guest) and only
+/// read after that (the fraud review and the writers read guests from several threads).
 public final class GuestSummary: @unchecked Sendable {
     public var id: String
     public var anchor: Identifier

@@ -5,7 +5,8 @@
 /// FNV-1a hashes: much cheaper per lookup than `Dictionary<String, _>`'s seeded SipHash.
 ///
 /// Interning is not thread-safe: each reading thread fills its own pool, merged into the
-/// ledger's later. Reading a finished pool from many threads is safe.
+/// ledger's later. Reading a finished pool from many threads is safe; that is what the
+/// @unchecked Sendable stands for.
 public final class StringPool: @unchecked Sendable {
     private var arena: UnsafeMutablePointer<UInt8>
     private var arenaCount = 0

@@ -5,6 +5,17 @@ import Foundation
 /// results come back in index order. Every task runs to its end (none is left waiting), and
 /// the first error in index order is thrown once all have finished.
 public enum ParallelWork {
+    /// Runs `body(0) … body(count - 1)` on all cores and waits for every one. This is the one
+    /// place guestpipe hands non-`Sendable` closures and buffers to other threads: callers
+    /// promise that their tasks only read what they share, or write disjoint parts of it (each
+    /// slice its own range, each index its own slot), which the type system cannot see.
+    public static func perform(_ count: Int, _ body: (Int) -> Void) {
+        withoutActuallyEscaping(body) { body in
+            let task = UncheckedSendable(body)
+            DispatchQueue.concurrentPerform(iterations: count) { index in task.value(index) }
+        }
+    }
+
     public static func map<T>(_ count: Int, _ body: (Int) throws -> T) throws -> [T] {
         let slots = UnsafeMutableBufferPointer<Result<T, Error>?>.allocate(capacity: count)
         slots.initialize(repeating: nil)
@@ -12,10 +23,9 @@ public enum ParallelWork {
             slots.deinitialize()
             slots.deallocate()
         }
-        // Each task writes only its own slot: no lock is needed, and the buffer outlives them.
-        DispatchQueue.concurrentPerform(iterations: count) { index in
-            slots[index] = Result { try body(index) }
-        }
+        // Each task writes only its own slot, and the buffer outlives them.
+        let shared = UncheckedSendable(slots)
+        perform(count) { index in shared.value[index] = Result { try body(index) } }
         return try slots.map { try $0!.get() }
     }
 
@@ -50,11 +60,12 @@ extension ParallelWork {
         guard count > 0 else { return }
         let queue = OrderedQueue<T>(count: count, window: max(1, window))
         let group = DispatchGroup()
+        let task = UncheckedSendable(work)
         for _ in 0..<max(1, min(workers, count)) {
             group.enter()
             let thread = Thread {
                 defer { group.leave() }
-                while let index = queue.take() { queue.finish(index, Result { try work(index) }) }
+                while let index = queue.take() { queue.finish(index, Result { try task.value(index) }) }
             }
             thread.stackSize = 4 << 20
             thread.start()
@@ -65,6 +76,12 @@ extension ParallelWork {
         }
         for index in 0..<count { try consume(index, try queue.wait(for: index)) }
     }
+}
+
+/// A value handed to other threads by `ParallelWork` (see `perform` for the promise behind it).
+struct UncheckedSendable<Value>: @unchecked Sendable {
+    let value: Value
+    init(_ value: Value) { self.value = value }
 }
 
 /// The shared state of `ParallelWork.ordered`. @unchecked Sendable: every field is read and

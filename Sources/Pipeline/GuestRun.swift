@@ -313,7 +313,7 @@ extension GuestRun {
             slots.deinitialize()
             slots.deallocate()
         }
-        DispatchQueue.concurrentPerform(iterations: 2) { part in
+        ParallelWork.perform(2) { part in
             for index in stride(from: part, to: groups.count, by: 2) {
                 slots[index] = GuestSummary(id: generator.id(forAnchor: groups[index].anchor.text), group: groups[index],
                                             ledger: ledger, identifiers: grouping.identifiers)

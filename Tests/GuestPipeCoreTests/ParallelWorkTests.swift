@@ -29,35 +29,40 @@ final class ParallelWorkTests: XCTestCase {
         XCTAssertLessThanOrEqual(maximumAhead, 4, "at most `window` results wait, plus the one being consumed")
     }
 
+    /// What the background run below reports. @unchecked Sendable: fields under `lock`.
+    final class Observed: @unchecked Sendable {
+        let lock = NSLock()
+        var started = 0
+        var thrown: Error?
+    }
+
     func testAFailingTaskOrConsumerStopsTheWorkAndLeavesNoThreadWaiting() {
         for failInConsumer in [false, true] {
-            let lock = NSLock()
-            var started = 0
+            let observed = Observed()
             let finished = expectation(description: "returns")
-            let work: (Int) throws -> Int = { index in
-                lock.lock()
-                started += 1
-                lock.unlock()
-                if !failInConsumer && index == 5 { throw Failure(index: index) }
-                return index
-            }
-            let consume: (Int, Int) throws -> Void = { index, _ in
-                if failInConsumer && index == 5 { throw Failure(index: index) }
-            }
-            var thrown: Error?
             DispatchQueue.global().async {
                 do {
-                    try ParallelWork.ordered(10_000, workers: 2, window: 2, work: work, consume: consume)
+                    try ParallelWork.ordered(10_000, workers: 2, window: 2, work: { index -> Int in
+                        observed.lock.lock()
+                        observed.started += 1
+                        observed.lock.unlock()
+                        if !failInConsumer && index == 5 { throw Failure(index: index) }
+                        return index
+                    }, consume: { index, _ in
+                        if failInConsumer && index == 5 { throw Failure(index: index) }
+                    })
                 } catch {
-                    thrown = error
+                    observed.lock.lock()
+                    observed.thrown = error
+                    observed.lock.unlock()
                 }
                 finished.fulfill()
             }
             wait(for: [finished], timeout: 30)
-            XCTAssertEqual(thrown as? Failure, Failure(index: 5))
-            lock.lock()
-            XCTAssertLessThan(started, 100, "no work is started after the failure")
-            lock.unlock()
+            observed.lock.lock()
+            XCTAssertEqual(observed.thrown as? Failure, Failure(index: 5))
+            XCTAssertLessThan(observed.started, 100, "no work is started after the failure")
+            observed.lock.unlock()
         }
     }
 
