@@ -1,3 +1,5 @@
+import GuestPipeCore
+
 /// Thresholds and weights of fraud review. Every value can be set in the pipeline file's
 /// `[fraud]` table (same names); the defaults are documented in the README.
 public struct FraudThresholds: Sendable {
@@ -26,6 +28,8 @@ public struct FraudThresholds: Sendable {
     /// Visa VAMP: 1.5% from April 2026, 2.2% before; counted above 1,500 incidents a month.
     public var vampThreshold = 0.015
     public var vampThresholdBefore202604 = 0.022
+    /// The first month `vampThreshold` applies to (not a pipeline setting: the names above carry it).
+    public var vampThresholdFrom = Month(year: 2026, month: 4)
     public var vampMinIncidents = 1500.0
     /// Mastercard ECM: 1.5% with at least 100 chargebacks.
     public var ecmThreshold = 0.015

@@ -35,7 +35,7 @@ public enum FraudReports {
                                        queue: [ReviewEntry], thresholds: FraudThresholds) -> String {
         let q = JSONText.quote
         let months = ratios.map { r in
-            JSONText.object([("month", q(r.month)), ("brand", q(r.brand)), ("rule", q(r.rule)), ("incidents", String(r.incidents)),
+            JSONText.object([("month", q(r.month.description)), ("brand", q(r.brand)), ("rule", q(r.rule)), ("incidents", String(r.incidents)),
                              ("denominator", String(r.denominator)), ("ratio", r.ratio.map { String(format: "%.6f", $0) } ?? "null"),
                              ("threshold", String(r.threshold)), ("minimum_incidents", String(r.minimumIncidents)),
                              ("distance_to_threshold", r.ratio.map { String(format: "%.6f", r.threshold - $0) } ?? "null"),
