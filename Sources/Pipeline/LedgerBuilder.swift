@@ -40,10 +40,6 @@ public enum LedgerBuilder {
         }
     }
 
-    public static func build(files inputs: [String], jobs: Int, progress: @escaping (String) -> Void) throws -> Built {
-        try build(sources: inputs.map { .export($0) }, jobs: jobs, progress: progress)
-    }
-
     /// `archiveFresh` turns each freshly read batch into state-archive bytes right after it is
     /// merged (nil: archives are not needed).
     public static func build(sources: [Source], jobs: Int, archiveFresh: ((PaymentBatch) throws -> [UInt8])? = nil,
