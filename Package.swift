@@ -2,11 +2,14 @@
 // guestpipe: Stripe guest payments -> guest customers, as a streaming batch pipeline.
 // The package reads as the pipeline: C libraries -> codecs -> ingest -> (grouping -> reports)
 // -> command line. Dependencies point one way, from left to right.
+//
+// Linux only (glibc): CPlatform calls renameat2(RENAME_EXCHANGE) for atomic publication and
+// mallopt(M_ARENA_MAX), and the code imports Glibc; there is no macOS (Darwin) build. No
+// `platforms:` entry is given because SwiftPM's platform list only names Apple platforms.
 import PackageDescription
 
 let package = Package(
     name: "guestpipe",
-    platforms: [.macOS(.v13)],
     products: [
         .executable(name: "guestpipe", targets: ["guestpipe"]),
     ],
