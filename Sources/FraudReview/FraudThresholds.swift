@@ -7,8 +7,8 @@ public struct FraudThresholds: Sendable {
     public var disputeRate = 0.05
     /// Refunded ÷ succeeded payments at or above this, with at least two refunds.
     public var refundRate = 0.5
-    /// Distinct cards behind one email or phone (across guests).
-    public var cardsPerEmail = 4.0
+    /// Distinct cards behind one email or phone (across guests); `cards_per_email` in the file.
+    public var cardsPerEmailOrPhone = 4.0
     /// Distinct emails used with one card (across guests).
     public var emailsPerCard = 4.0
     /// Payments within any hour / any 24 hours.
@@ -44,7 +44,7 @@ public struct FraudThresholds: Sendable {
             switch key {
             case "dispute_rate": disputeRate = value
             case "refund_rate": refundRate = value
-            case "cards_per_email": cardsPerEmail = value
+            case "cards_per_email": cardsPerEmailOrPhone = value
             case "emails_per_card": emailsPerCard = value
             case "velocity_per_hour": velocityPerHour = value
             case "velocity_per_day": velocityPerDay = value

@@ -1,14 +1,15 @@
 import Grouping
 
-/// Many cards behind one of the guest's emails or phones (across all guests).
-struct CardsPerContactSignal: FraudSignal {
+/// Many cards behind one of the guest's emails or phones (across all guests). Its output name
+/// (the `fraud_review.csv` column) and its `[fraud]` key stay `cards_per_email`, as published.
+struct CardsPerEmailOrPhoneSignal: FraudSignal {
     let name = "cards_per_email"
 
     func evaluate(_ guest: GuestSummary, _ context: FraudContext) -> SignalFinding? {
-        let cards = context.maxCardsBehindContact(of: guest)
-        guard Double(cards) >= context.thresholds.cardsPerEmail else { return nil }
-        return SignalFinding(signal: name, value: "\(cards)", points: min(35, 20 + 5 * (cards - Int(context.thresholds.cardsPerEmail))),
-                             reason: "\(cards) different cards were used with one of this guest's emails or phones (threshold \(Int(context.thresholds.cardsPerEmail))).")
+        let cards = context.maxCardsBehindEmailOrPhone(of: guest)
+        guard Double(cards) >= context.thresholds.cardsPerEmailOrPhone else { return nil }
+        return SignalFinding(signal: name, value: "\(cards)", points: min(35, 20 + 5 * (cards - Int(context.thresholds.cardsPerEmailOrPhone))),
+                             reason: "\(cards) different cards were used with one of this guest's emails or phones (threshold \(Int(context.thresholds.cardsPerEmailOrPhone))).")
     }
 }
 
