@@ -50,7 +50,7 @@ public enum FraudReports {
             ("monthly", "[" + months.joined(separator: ",") + "]"),
             ("guest_share_of_gross", JSONText.object(guestShare.map { ($0.currency, $0.share) })),
             ("card_testing_bursts", String(bursts)),
-            ("review_queue", JSONText.object([("high", String(tiers[.high] ?? 0)), ("review", String(tiers[.review] ?? 0)), ("watch", String(tiers[.watch] ?? 0))])),
+            ("review_queue", JSONText.object(ReviewEntry.Tier.queued.map { ($0.rawValue, String(tiers[$0] ?? 0)) })),
         ]) + "\n"
     }
 }

@@ -4,6 +4,7 @@ import GuestPipeCore
 import GuestPipeTestSupport
 import Grouping
 import Pipeline
+import Reports
 import SampleData
 import XCTest
 
@@ -191,5 +192,28 @@ final class StateTests: XCTestCase {
             XCTAssertTrue(message.contains("line 6: unknown key \"grouping.region\""), message)
             XCTAssertTrue(message.contains("line 5: grouping.policy"), message)
         }
+    }
+
+    func testAValueOutsideASettingsCasesListsEveryCase() throws {
+        let file = path("values.toml")
+        try "version = 1\ninputs = [\"x\"]\ncompress = \"gzip\"\n[grouping]\npolicy = \"linked\"\n[privacy]\nreports = \"hidden\"\ncsv = \"masked\"\n"
+            .write(toFile: file, atomically: true, encoding: .utf8)
+        XCTAssertThrowsError(try PipelineFile.load(file)) { error in
+            let message = (error as? GuestPipeError)?.message ?? ""
+            XCTAssertTrue(message.contains("3 problems"), message)
+            XCTAssertTrue(message.contains("line 3: compress is \"none\" or \"zstd\""), message)
+            XCTAssertTrue(message.contains("line 5: grouping.policy is \"card\" or \"dashboard\""), message)
+            XCTAssertTrue(message.contains("line 7: privacy.reports is \"full\", \"masked\" or \"pseudonymised\""), message)
+            for value in OutputCompression.allCases.map(\.rawValue) + GroupingPolicy.allCases.map(\.rawValue) + PrivacyMode.allCases.map(\.rawValue) {
+                XCTAssertTrue(message.contains("\"\(value)\""), value)
+            }
+        }
+        try "version = 1\ninputs = [\"x\"]\ncompress = \"zstd\"\n[grouping]\npolicy = \"dashboard\"\n[privacy]\nreports = \"pseudonymised\"\n"
+            .write(toFile: file, atomically: true, encoding: .utf8)
+        let pipeline = try PipelineFile.load(file)
+        XCTAssertEqual(pipeline.compress, .zstd)
+        XCTAssertEqual(pipeline.policy, .dashboard)
+        XCTAssertEqual(pipeline.privacyReports, .pseudonymised)
+        XCTAssertNil(pipeline.privacyCSV)
     }
 }
