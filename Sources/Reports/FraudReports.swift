@@ -44,7 +44,7 @@ public enum FraudReports {
         let tiers = Dictionary(grouping: queue, by: \.tier).mapValues(\.count)
         return JSONText.object([
             ("rules", JSONText.object([
-                ("vamp", q("Visa VAMP: (early fraud warnings + disputes) ÷ settled card-not-present transactions per month; excessive at \(thresholds.vampThreshold * 100)% from 2026-04 (\(thresholds.vampThresholdBefore202604 * 100)% before), counted only above \(Int(thresholds.vampMinIncidents)) incidents a month")),
+                ("vamp", q("Visa VAMP: (early fraud warnings + disputes) ÷ settled card-not-present transactions per month; excessive at \(thresholds.vampThreshold * 100)% from \(thresholds.vampThresholdFrom) (\(thresholds.vampThresholdBefore202604 * 100)% before), counted only above \(Int(thresholds.vampMinIncidents)) incidents a month")),
                 ("ecm", q("Mastercard ECM: chargebacks this month ÷ Mastercard transactions last month; \(thresholds.ecmThreshold * 100)% with at least \(Int(thresholds.ecmMinChargebacks)) chargebacks; two consecutive months make a merchant excessive")),
             ])),
             ("monthly", "[" + months.joined(separator: ",") + "]"),
