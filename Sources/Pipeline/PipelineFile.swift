@@ -1,5 +1,6 @@
 import Codecs
 import Foundation
+import FraudReview
 import GuestPipeCore
 import Grouping
 import Reports
@@ -22,7 +23,7 @@ public struct PipelineFile: Sendable {
     public var emailProviderRules: Bool?
     public var placeholders: [String]?
     public var includeTest: Bool?
-    /// `[fraud]` thresholds by name (see `FraudThresholds`).
+    /// `[fraud]` thresholds and weights by name (`FraudThresholds.settings`; no other names pass).
     public var fraud: [String: Double] = [:]
     /// `[privacy] reports` / `csv`.
     public var privacyReports: PrivacyMode?
@@ -37,14 +38,10 @@ public struct PipelineFile: Sendable {
              "key_file": .string, "max_reject_rate": .number],
         "grouping": ["policy": .string, "phone_region": .string, "email_provider_rules": .bool, "placeholders": .strings,
                      "include_test": .bool],
-        "fraud": Dictionary(uniqueKeysWithValues: PipelineFile.fraudKeys.map { ($0, Kind.number) }),
+        // Fraud settings and their defaults live with the fraud review.
+        "fraud": Dictionary(uniqueKeysWithValues: FraudThresholds.settings.map { ($0.name, $0.isInteger ? Kind.integer : Kind.number) }),
         "privacy": ["reports": .string, "csv": .string],
     ]
-    /// Fraud-review thresholds a pipeline may set (defaults live with the fraud review).
-    public static let fraudKeys = ["dispute_rate", "refund_rate", "cards_per_email", "emails_per_card", "velocity_per_hour",
-                                   "velocity_per_day", "burst_window_minutes", "burst_min_failures", "burst_max_amount",
-                                   "check_failures", "review_score", "high_score", "vamp_threshold", "vamp_threshold_before_2026_04",
-                                   "vamp_min_incidents", "ecm_threshold", "ecm_min_chargebacks"]
 
     public static func load(_ path: String) throws -> PipelineFile {
         guard let data = FileManager.default.contents(atPath: path) else {
@@ -125,7 +122,13 @@ public struct PipelineFile: Sendable {
         file.placeholders = grouping?["placeholders"]?.array?.compactMap { $0.string }
         file.includeTest = grouping?["include_test"]?.bool
         if let fraud = table["fraud"]?.table {
-            for key in fraud.keys { if let value = number(fraud[key]) { file.fraud[key] = value } }
+            for key in fraud.keys.sorted(by: { line(of: $0, in: "fraud") < line(of: $1, in: "fraud") }) {
+                guard let setting = FraudThresholds.setting(named: key), let value = number(fraud[key]) else { continue }
+                if setting.isInteger, fraud[key]?.int != nil, let problem = setting.problem(with: value) {
+                    problems.append("line \(line(of: key, in: "fraud")): fraud.\(key) \(problem)")
+                }
+                file.fraud[key] = value
+            }
         }
         let privacy = table["privacy"]?.table
         /// A value out of an enum's cases; anything else is a problem listing every case.

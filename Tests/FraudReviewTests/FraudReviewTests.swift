@@ -10,7 +10,8 @@ import XCTest
 
 final class FraudReviewTests: XCTestCase {
     /// Generated data with the planted scenarios, grouped and reviewed.
-    func review(payments: Int, days: Int, seed: UInt64) throws -> (queue: [ReviewEntry], guests: [GuestSummary], context: FraudContext, ledger: PaymentLedger) {
+    func review(payments: Int, days: Int, seed: UInt64, thresholds: FraudThresholds = FraudThresholds())
+        throws -> (queue: [ReviewEntry], guests: [GuestSummary], context: FraudContext, ledger: PaymentLedger) {
         let directory = try TestPaths.temporaryDirectory("fraud")
         defer { try? FileManager.default.removeItem(at: directory) }
         var options = SampleOptions()
@@ -25,7 +26,7 @@ final class FraudReviewTests: XCTestCase {
         }
         let grouping = Grouper(settings: GroupingSettings()).group(ledger)
         let guests = grouping.guests.enumerated().map { GuestSummary(id: "g\($0.offset)", group: $0.element, ledger: ledger, identifiers: grouping.identifiers) }
-        let context = FraudContext(ledger: ledger, grouping: grouping, thresholds: FraudThresholds())
+        let context = FraudContext(ledger: ledger, grouping: grouping, thresholds: thresholds)
         return (FraudReviewer(context: context).review(guests), guests, context, ledger)
     }
 
@@ -77,6 +78,20 @@ final class FraudReviewTests: XCTestCase {
         for guest in burst.guests {
             XCTAssertTrue(queue.first { $0.guest == guest }?.findings.contains { $0.signal == "card_testing" } ?? false, guests[guest].id)
         }
+    }
+
+    func testSignalWeightsComeFromTheSettings() throws {
+        func points(_ queue: [ReviewEntry], _ signal: String) -> Set<Int> {
+            Set(queue.flatMap(\.findings).filter { $0.signal == signal }.map(\.points))
+        }
+        let defaults = try review(payments: 3000, days: 2, seed: 5).queue
+        XCTAssertEqual(points(defaults, "card_testing"), [40])
+        XCTAssertEqual(points(defaults, "dispute_rate"), [15])
+        let weighted = try review(payments: 3000, days: 2, seed: 5,
+                                  thresholds: FraudThresholds(validating: ["card_testing_points": 7, "dispute_rate_points": 3])).queue
+        XCTAssertEqual(points(weighted, "card_testing"), [7])
+        XCTAssertEqual(points(weighted, "dispute_rate"), [3])
+        XCTAssertEqual(Set(weighted.map(\.guestID)), Set(defaults.map(\.guestID)), "weights change scores, not who has a signal")
     }
 
     func testNetworkRatiosFollowTheRulesAndTheirDates() throws {
