@@ -2,11 +2,14 @@
 // guestpipe: Stripe guest payments -> guest customers, as a streaming batch pipeline.
 // The package reads as the pipeline: C libraries -> codecs -> ingest -> (grouping -> reports)
 // -> command line. Dependencies point one way, from left to right.
+//
+// Linux only (glibc): CPlatform calls renameat2(RENAME_EXCHANGE) for atomic publication and
+// mallopt(M_ARENA_MAX), and the code imports Glibc; there is no macOS (Darwin) build. No
+// `platforms:` entry is given because SwiftPM's platform list only names Apple platforms.
 import PackageDescription
 
 let package = Package(
     name: "guestpipe",
-    platforms: [.macOS(.v13)],
     products: [
         .executable(name: "guestpipe", targets: ["guestpipe"]),
     ],
@@ -48,7 +51,7 @@ let package = Package(
         .target(name: "FraudReview", dependencies: ["GuestPipeCore", "Grouping"]),
 
         // MARK: Stage 3 — writers of every output (NDJSON, CSV reports)
-        .target(name: "Reports", dependencies: ["GuestPipeCore", "Codecs", "Ingest", "Grouping", "FraudReview", .product(name: "Crypto", package: "swift-crypto")]),
+        .target(name: "Reports", dependencies: ["GuestPipeCore", "Codecs", "Grouping", "FraudReview", .product(name: "Crypto", package: "swift-crypto")]),
 
         // MARK: Synthetic exports for demos, tests and benchmarks
         .target(name: "SampleData", dependencies: ["GuestPipeCore", "Codecs"]),

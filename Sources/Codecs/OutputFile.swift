@@ -4,6 +4,27 @@ import GuestPipeCore
 import Glibc
 #endif
 
+/// The compressions guestpipe writes (every `Compression` is read; gzip is not written).
+/// Command-line options and the pipeline file accept exactly these, by `rawValue`.
+public enum OutputCompression: String, Sendable, CaseIterable {
+    case none, zstd
+
+    public var compression: Compression {
+        switch self {
+        case .none: return .none
+        case .zstd: return .zstd
+        }
+    }
+
+    /// What a file of this compression is named with after `.csv`.
+    public var suffix: String {
+        switch self {
+        case .none: return ""
+        case .zstd: return ".zst"
+        }
+    }
+}
+
 /// A buffered, owner-only (0600) output file, optionally zstd-compressed as it is written.
 /// Nothing is visible under `path` until `close()` has flushed everything: callers write
 /// into a staging directory and publish the whole set afterwards.

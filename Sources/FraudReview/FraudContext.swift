@@ -55,7 +55,7 @@ public struct FraudContext {
     }
 
     /// The most cards behind any email or phone this guest used.
-    func maxCardsBehindContact(of guest: GuestSummary) -> Int {
+    func maxCardsBehindEmailOrPhone(of guest: GuestSummary) -> Int {
         var best = 0
         let ids = grouping.identifiers
         for index in guest.payments {

@@ -4,11 +4,14 @@ import Grouping
 
 /// A guest's place in the review queue.
 public struct ReviewEntry: Sendable {
-    public enum Tier: String, Sendable, Comparable {
+    /// Lowest first: the cases' order is the tiers' order.
+    public enum Tier: String, Sendable, Comparable, CaseIterable {
         case none, watch, review, high
 
-        var rank: Int { [Tier.none, .watch, .review, .high].firstIndex(of: self)! }
+        var rank: Int { Tier.allCases.firstIndex(of: self)! }
         public static func < (lhs: Tier, rhs: Tier) -> Bool { lhs.rank < rhs.rank }
+        /// The tiers of the review queue, highest first (`none` is not in the queue).
+        public static var queued: [Tier] { allCases.filter { $0 != .none }.reversed() }
     }
 
     /// Index into the guest summaries given to the reviewer.
@@ -24,7 +27,7 @@ public struct ReviewEntry: Sendable {
 public struct FraudReviewer {
     /// Every signal, in the order of the `fraud_review.csv` columns.
     public static let signals: [FraudSignal] = [
-        DisputesSignal(), DisputeRateSignal(), CardTestingSignal(), CardsPerContactSignal(), EmailsPerCardSignal(),
+        DisputesSignal(), DisputeRateSignal(), CardTestingSignal(), CardsPerEmailOrPhoneSignal(), EmailsPerCardSignal(),
         RefundRateSignal(), VelocitySignal(), CountryMismatchSignal(), CheckFailuresSignal(), RiskColumnsSignal(),
     ]
 

@@ -112,7 +112,4 @@ public struct Payment: Sendable {
 
     /// A dispute (not an inquiry): a dispute status that does not start with `warning_`.
     public var isDispute: Bool { !disputeStatus.isEmpty && !disputeStatus.hasPrefix("warning_") }
-
-    /// An inquiry: a dispute status starting with `warning_`.
-    public var isInquiry: Bool { disputeStatus.hasPrefix("warning_") }
 }

@@ -174,7 +174,7 @@ public enum GuestRun {
     }
 
     static func reviewFraud(_ built: LedgerBuilder.Built, _ grouped: Grouped, _ settings: RunSettings) throws -> Review {
-        let thresholds = FraudThresholds(overrides: settings.fraud)
+        let thresholds = try FraudThresholds(validating: settings.fraud)
         // The network ratios read only the ledger: computed beside the review's context.
         let (context, ratios) = ParallelWork.both(
             { FraudContext(ledger: built.ledger, grouping: grouped.grouping, thresholds: thresholds) },

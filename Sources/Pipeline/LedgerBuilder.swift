@@ -1,3 +1,4 @@
+import Codecs
 import Foundation
 import GuestPipeCore
 import Grouping
@@ -38,10 +39,6 @@ public enum LedgerBuilder {
             case .archived(let path, _, _): return path
             }
         }
-    }
-
-    public static func build(files inputs: [String], jobs: Int, progress: @escaping (String) -> Void) throws -> Built {
-        try build(sources: inputs.map { .export($0) }, jobs: jobs, progress: progress)
     }
 
     /// `archiveFresh` turns each freshly read batch into state-archive bytes right after it is

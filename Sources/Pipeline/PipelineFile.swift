@@ -1,5 +1,9 @@
+import Codecs
 import Foundation
+import FraudReview
 import GuestPipeCore
+import Grouping
+import Reports
 import TOMLKit
 
 /// A pipeline file (TOML, `version = 1`): what a cron job names instead of a long command line.
@@ -11,19 +15,19 @@ public struct PipelineFile: Sendable {
     public var state: String?
     /// May hold `{date}` (the run's UTC date, YYYY-MM-DD).
     public var output: String?
-    public var compress: String?
+    public var compress: OutputCompression?
     public var keyFile: String?
     public var maxRejectRate: Double?
-    public var policy: String?
+    public var policy: GroupingPolicy?
     public var phoneRegion: String?
     public var emailProviderRules: Bool?
     public var placeholders: [String]?
     public var includeTest: Bool?
-    /// `[fraud]` thresholds by name (see `FraudThresholds`).
+    /// `[fraud]` thresholds and weights by name (`FraudThresholds.settings`; no other names pass).
     public var fraud: [String: Double] = [:]
-    /// `[privacy] reports` / `csv`: full, masked or pseudonymised.
-    public var privacyReports: String?
-    public var privacyCSV: String?
+    /// `[privacy] reports` / `csv`.
+    public var privacyReports: PrivacyMode?
+    public var privacyCSV: PrivacyMode?
     /// SHA-256 of the file's bytes, for the run manifest.
     public var sha256: String = ""
 
@@ -34,14 +38,10 @@ public struct PipelineFile: Sendable {
              "key_file": .string, "max_reject_rate": .number],
         "grouping": ["policy": .string, "phone_region": .string, "email_provider_rules": .bool, "placeholders": .strings,
                      "include_test": .bool],
-        "fraud": Dictionary(uniqueKeysWithValues: PipelineFile.fraudKeys.map { ($0, Kind.number) }),
+        // Fraud settings and their defaults live with the fraud review.
+        "fraud": Dictionary(uniqueKeysWithValues: FraudThresholds.settings.map { ($0.name, $0.isInteger ? Kind.integer : Kind.number) }),
         "privacy": ["reports": .string, "csv": .string],
     ]
-    /// Fraud-review thresholds a pipeline may set (defaults live with the fraud review).
-    public static let fraudKeys = ["dispute_rate", "refund_rate", "cards_per_email", "emails_per_card", "velocity_per_hour",
-                                   "velocity_per_day", "burst_window_minutes", "burst_min_failures", "burst_max_amount",
-                                   "check_failures", "review_score", "high_score", "vamp_threshold", "vamp_threshold_before_2026_04",
-                                   "vamp_min_incidents", "ecm_threshold", "ecm_min_chargebacks"]
 
     public static func load(_ path: String) throws -> PipelineFile {
         guard let data = FileManager.default.contents(atPath: path) else {
@@ -114,32 +114,36 @@ public struct PipelineFile: Sendable {
         file.inputs = (table["inputs"]?.array ?? TOMLArray()).compactMap { $0.string }.map(resolve)
         file.state = string("state", table).map(resolve)
         file.output = string("output", table).map(resolve)
-        file.compress = string("compress", table)
         file.keyFile = string("key_file", table).map(resolve)
         file.maxRejectRate = number(table["max_reject_rate"])
         let grouping = table["grouping"]?.table
-        file.policy = string("policy", grouping)
         file.phoneRegion = string("phone_region", grouping)
         file.emailProviderRules = grouping?["email_provider_rules"]?.bool
         file.placeholders = grouping?["placeholders"]?.array?.compactMap { $0.string }
         file.includeTest = grouping?["include_test"]?.bool
         if let fraud = table["fraud"]?.table {
-            for key in fraud.keys { if let value = number(fraud[key]) { file.fraud[key] = value } }
-        }
-        let privacy = table["privacy"]?.table
-        file.privacyReports = string("reports", privacy)
-        file.privacyCSV = string("csv", privacy)
-        if let policy = file.policy, !["card", "dashboard"].contains(policy) {
-            problems.append("line \(line(of: "policy", in: "grouping")): grouping.policy is \"card\" or \"dashboard\"")
-        }
-        if let compress = file.compress, !["none", "zstd"].contains(compress) {
-            problems.append("line \(line(of: "compress", in: "")): compress is \"none\" or \"zstd\"")
-        }
-        for (key, value) in [("reports", file.privacyReports), ("csv", file.privacyCSV)] {
-            if let value, !["full", "masked", "pseudonymised"].contains(value) {
-                problems.append("line \(line(of: key, in: "privacy")): privacy.\(key) is \"full\", \"masked\" or \"pseudonymised\"")
+            for key in fraud.keys.sorted(by: { line(of: $0, in: "fraud") < line(of: $1, in: "fraud") }) {
+                guard let setting = FraudThresholds.setting(named: key), let value = number(fraud[key]) else { continue }
+                if setting.isInteger, fraud[key]?.int != nil, let problem = setting.problem(with: value) {
+                    problems.append("line \(line(of: key, in: "fraud")): fraud.\(key) \(problem)")
+                }
+                file.fraud[key] = value
             }
         }
+        let privacy = table["privacy"]?.table
+        /// A value out of an enum's cases; anything else is a problem listing every case.
+        func choice<Value: RawRepresentable & CaseIterable>(_ key: String, in section: String, _ values: TOMLTable?) -> Value?
+        where Value.RawValue == String {
+            guard let text = string(key, values) else { return nil }
+            if let value = Value(rawValue: text) { return value }
+            let qualified = section.isEmpty ? key : section + "." + key
+            problems.append("line \(line(of: key, in: section)): \(qualified) is \(alternatives(Value.allCases.map(\.rawValue)))")
+            return nil
+        }
+        file.policy = choice("policy", in: "grouping", grouping)
+        file.compress = choice("compress", in: "", table)
+        file.privacyReports = choice("reports", in: "privacy", privacy)
+        file.privacyCSV = choice("csv", in: "privacy", privacy)
         if let rate = file.maxRejectRate, !(0...1).contains(rate) {
             problems.append("line \(line(of: "max_reject_rate", in: "")): max_reject_rate is a share between 0 and 1")
         }
@@ -149,6 +153,13 @@ public struct PipelineFile: Sendable {
                                  at: SourceLocation(file: path))
         }
         return file
+    }
+
+    /// `"a" or "b"`, `"a", "b" or "c"`.
+    static func alternatives(_ values: [String]) -> String {
+        let quoted = values.map { "\"\($0)\"" }
+        guard quoted.count > 1 else { return quoted.first ?? "" }
+        return quoted.dropLast().joined(separator: ", ") + " or " + quoted.last!
     }
 
     static func describe(_ kind: Kind) -> String {

@@ -27,9 +27,4 @@ public final class CSVReportFile {
     }
 
     public func close() throws { try file.close() }
-
-    /// The file name an output gets under a compression setting.
-    public static func fileName(_ name: String, compression: Compression) -> String {
-        name + (compression == .zstd ? ".csv.zst" : ".csv")
-    }
 }

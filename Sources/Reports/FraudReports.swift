@@ -35,7 +35,7 @@ public enum FraudReports {
                                        queue: [ReviewEntry], thresholds: FraudThresholds) -> String {
         let q = JSONText.quote
         let months = ratios.map { r in
-            JSONText.object([("month", q(r.month)), ("brand", q(r.brand)), ("rule", q(r.rule)), ("incidents", String(r.incidents)),
+            JSONText.object([("month", q(r.month.description)), ("brand", q(r.brand)), ("rule", q(r.rule)), ("incidents", String(r.incidents)),
                              ("denominator", String(r.denominator)), ("ratio", r.ratio.map { String(format: "%.6f", $0) } ?? "null"),
                              ("threshold", String(r.threshold)), ("minimum_incidents", String(r.minimumIncidents)),
                              ("distance_to_threshold", r.ratio.map { String(format: "%.6f", r.threshold - $0) } ?? "null"),
@@ -44,13 +44,13 @@ public enum FraudReports {
         let tiers = Dictionary(grouping: queue, by: \.tier).mapValues(\.count)
         return JSONText.object([
             ("rules", JSONText.object([
-                ("vamp", q("Visa VAMP: (early fraud warnings + disputes) ÷ settled card-not-present transactions per month; excessive at \(thresholds.vampThreshold * 100)% from 2026-04 (\(thresholds.vampThresholdBefore202604 * 100)% before), counted only above \(Int(thresholds.vampMinIncidents)) incidents a month")),
+                ("vamp", q("Visa VAMP: (early fraud warnings + disputes) ÷ settled card-not-present transactions per month; excessive at \(thresholds.vampThreshold * 100)% from \(thresholds.vampThresholdFrom) (\(thresholds.vampThresholdBefore202604 * 100)% before), counted only above \(Int(thresholds.vampMinIncidents)) incidents a month")),
                 ("ecm", q("Mastercard ECM: chargebacks this month ÷ Mastercard transactions last month; \(thresholds.ecmThreshold * 100)% with at least \(Int(thresholds.ecmMinChargebacks)) chargebacks; two consecutive months make a merchant excessive")),
             ])),
             ("monthly", "[" + months.joined(separator: ",") + "]"),
             ("guest_share_of_gross", JSONText.object(guestShare.map { ($0.currency, $0.share) })),
             ("card_testing_bursts", String(bursts)),
-            ("review_queue", JSONText.object([("high", String(tiers[.high] ?? 0)), ("review", String(tiers[.review] ?? 0)), ("watch", String(tiers[.watch] ?? 0))])),
+            ("review_queue", JSONText.object(ReviewEntry.Tier.queued.map { ($0.rawValue, String(tiers[$0] ?? 0)) })),
         ]) + "\n"
     }
 }

@@ -1,6 +1,5 @@
 import Codecs
 import GuestPipeCore
-import Ingest
 
 /// The NDJSON form of a decoded payment (`guestpipe read`): one object per line, keys in a
 /// fixed order, amounts as exact decimal strings plus integer minor units. Fields are listed in

@@ -126,7 +126,7 @@ public enum ReportHTML {
             svg += "<line x1=\"\(f(left))\" x2=\"\(f(width - 10))\" y1=\"\(f(y(threshold)))\" y2=\"\(f(y(threshold)))\" stroke=\"\(color)\" stroke-dasharray=\"6 4\" opacity=\"0.7\"/>"
         }
         for (index, month) in months.enumerated() {
-            svg += "<text x=\"\(f(left + (Double(index) + 0.5) * step))\" y=\"\(f(height - 12))\" text-anchor=\"middle\">\(esc(month))</text>"
+            svg += "<text x=\"\(f(left + (Double(index) + 0.5) * step))\" y=\"\(f(height - 12))\" text-anchor=\"middle\">\(esc(month.description))</text>"
         }
         return svg + "</svg><p class=\"legend\"><span style=\"color:#2f6fde\">●</span> Visa VAMP <span style=\"color:#e07b00\">●</span> Mastercard ECM; dashed: thresholds</p>"
     }
@@ -137,7 +137,7 @@ public enum ReportHTML {
         for r in m.ratios {
             let ratio = r.ratio.map { String(format: "%.3f%%", $0 * 100) } ?? "n/a"
             let status = r.ratio == nil ? r.note : (r.excessive ? "EXCESSIVE — " : (r.ratio! >= r.threshold ? "above threshold (below the \(r.minimumIncidents) minimum) — " : String(format: "%.3f points below — ", (r.threshold - r.ratio!) * 100))) + r.note
-            html += "<tr><td>\(esc(r.month))</td><td>\(esc(r.brand)) \(esc(r.rule))</td><td class=\"n\">\(r.incidents)</td><td class=\"n\">\(r.denominator)</td><td class=\"n\">\(ratio)</td><td class=\"n\">\(String(format: "%.1f%%", r.threshold * 100))</td><td>\(esc(status))</td></tr>"
+            html += "<tr><td>\(esc(r.month.description))</td><td>\(esc(r.brand)) \(esc(r.rule))</td><td class=\"n\">\(r.incidents)</td><td class=\"n\">\(r.denominator)</td><td class=\"n\">\(ratio)</td><td class=\"n\">\(String(format: "%.1f%%", r.threshold * 100))</td><td>\(esc(status))</td></tr>"
         }
         return html + "</table>"
     }

@@ -11,7 +11,8 @@ public struct SampleOptions: Sendable {
     public var days = 3
     public var seed: UInt64 = 1
     public var layout: SampleLayout = .newAll
-    public var compression: Compression = .zstd
+    /// Only what `OutputFile` writes, so a file's name always matches its bytes.
+    public var compression: OutputCompression = .zstd
     /// First day, seconds since the epoch (midnight UTC).
     public var firstDay: Int64 = UTCTime.daysFromCivil(year: 2026, month: 3, day: 1).asSeconds
     /// Each day's file also carries the previous day's payments again, updated (refunds, disputes).
@@ -53,15 +54,7 @@ public struct SampleGenerator {
     /// The file names this generator writes, one per day.
     public func fileNames() -> [String] {
         (0..<options.days).map { day in
-            "payments-\(UTCTime.formatDate(options.firstDay + day.asSeconds)).csv" + suffix
-        }
-    }
-
-    private var suffix: String {
-        switch options.compression {
-        case .none: return ""
-        case .zstd: return ".zst"
-        case .gzip: return ".gz"
+            "payments-\(UTCTime.formatDate(options.firstDay + day.asSeconds)).csv" + options.compression.suffix
         }
     }
 
@@ -71,7 +64,7 @@ public struct SampleGenerator {
         var paths: [String] = []
         for (day, name) in fileNames().enumerated() {
             let path = directory + "/" + name
-            let file = try OutputFile(path: path, compression: options.compression == .none ? .none : .zstd)
+            let file = try OutputFile(path: path, compression: options.compression.compression)
             try writeDay(day, to: file)
             try file.close()
             paths.append(path)

@@ -53,7 +53,7 @@ enum Logs {
             }
             fd = opened
         }
-        let json = (options.logFormat ?? "json") == "json"
+        let json = (options.logFormat ?? .json) == .json
         return Logger(label: "guestpipe", factory: { _ in LineLogHandler(json: json, fd: fd) })
     }
 }

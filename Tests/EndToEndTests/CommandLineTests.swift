@@ -326,6 +326,20 @@ final class CronTests: XCTestCase {
         XCTAssertEqual((manifest?["outputs"] as? [[String: Any]])?.map { $0["name"] as? String }.count, 14, "every output but the manifest itself")
     }
 
+    func testAnUnknownFraudSettingStopsValidateAndRunWith78() throws {
+        try drop(0, into: path("in"))
+        let pipeline = path("bogus.toml")
+        try "version = 1\ninputs = [\"in\"]\noutput = \"reports\"\n[fraud]\nreview_score = 40\nbogus_key = 1\n"
+            .write(toFile: pipeline, atomically: true, encoding: .utf8)
+        for arguments in [["validate", pipeline], ["run", pipeline]] {
+            let result = try guestpipe(arguments, environment: key)
+            XCTAssertEqual(result.status, 78, arguments[0])
+            XCTAssertTrue(result.stderr.contains("line 6: unknown key \"fraud.bogus_key\" (known: "), result.stderr)
+            XCTAssertTrue(result.stderr.contains("card_testing_points"), "the known names are listed")
+        }
+        XCTAssertFalse(FileManager.default.fileExists(atPath: path("reports")), "nothing is written")
+    }
+
     func sha256(_ path: String) throws -> String {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: "/usr/bin/sha256sum")

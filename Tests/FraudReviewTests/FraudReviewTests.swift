@@ -10,7 +10,8 @@ import XCTest
 
 final class FraudReviewTests: XCTestCase {
     /// Generated data with the planted scenarios, grouped and reviewed.
-    func review(payments: Int, days: Int, seed: UInt64) throws -> (queue: [ReviewEntry], guests: [GuestSummary], context: FraudContext, ledger: PaymentLedger) {
+    func review(payments: Int, days: Int, seed: UInt64, thresholds: FraudThresholds = FraudThresholds())
+        throws -> (queue: [ReviewEntry], guests: [GuestSummary], context: FraudContext, ledger: PaymentLedger) {
         let directory = try TestPaths.temporaryDirectory("fraud")
         defer { try? FileManager.default.removeItem(at: directory) }
         var options = SampleOptions()
@@ -25,7 +26,7 @@ final class FraudReviewTests: XCTestCase {
         }
         let grouping = Grouper(settings: GroupingSettings()).group(ledger)
         let guests = grouping.guests.enumerated().map { GuestSummary(id: "g\($0.offset)", group: $0.element, ledger: ledger, identifiers: grouping.identifiers) }
-        let context = FraudContext(ledger: ledger, grouping: grouping, thresholds: FraudThresholds())
+        let context = FraudContext(ledger: ledger, grouping: grouping, thresholds: thresholds)
         return (FraudReviewer(context: context).review(guests), guests, context, ledger)
     }
 
@@ -79,6 +80,20 @@ final class FraudReviewTests: XCTestCase {
         }
     }
 
+    func testSignalWeightsComeFromTheSettings() throws {
+        func points(_ queue: [ReviewEntry], _ signal: String) -> Set<Int> {
+            Set(queue.flatMap(\.findings).filter { $0.signal == signal }.map(\.points))
+        }
+        let defaults = try review(payments: 3000, days: 2, seed: 5).queue
+        XCTAssertEqual(points(defaults, "card_testing"), [40])
+        XCTAssertEqual(points(defaults, "dispute_rate"), [15])
+        let weighted = try review(payments: 3000, days: 2, seed: 5,
+                                  thresholds: FraudThresholds(validating: ["card_testing_points": 7, "dispute_rate_points": 3])).queue
+        XCTAssertEqual(points(weighted, "card_testing"), [7])
+        XCTAssertEqual(points(weighted, "dispute_rate"), [3])
+        XCTAssertEqual(Set(weighted.map(\.guestID)), Set(defaults.map(\.guestID)), "weights change scores, not who has a signal")
+    }
+
     func testNetworkRatiosFollowTheRulesAndTheirDates() throws {
         let header = "id,Created date (UTC),Amount,Currency,Status,Customer ID,Card Fingerprint,Card Brand,Dispute Status,Dispute Date (UTC),Terminal Reader ID\n"
         var rows = ""
@@ -101,18 +116,18 @@ final class FraudReviewTests: XCTestCase {
         ledger.merge(batch, fileIndex: 0)
         let grouping = Grouper(settings: GroupingSettings()).group(ledger)
         let ratios = NetworkRatios.compute(ledger: ledger, grouping: grouping, thresholds: FraudThresholds())
-        let march = try XCTUnwrap(ratios.first { $0.rule == "VAMP" && $0.month == "2026-03" })
+        let march = try XCTUnwrap(ratios.first { $0.rule == "VAMP" && $0.month == Month(year: 2026, month: 3) })
         XCTAssertEqual(march.ratio ?? 0, 0.02, accuracy: 1e-9)
         XCTAssertEqual(march.threshold, 0.022, "2.2% before April 2026")
         XCTAssertFalse(march.excessive, "not above 1,500 incidents")
         XCTAssertTrue(march.note.contains("understated"))
-        let april = try XCTUnwrap(ratios.first { $0.rule == "VAMP" && $0.month == "2026-04" })
+        let april = try XCTUnwrap(ratios.first { $0.rule == "VAMP" && $0.month == Month(year: 2026, month: 4) })
         XCTAssertEqual(april.threshold, 0.015)
         XCTAssertEqual(april.denominator, 80, "card-present payments (a terminal reader) are left out")
         XCTAssertEqual(april.ratio ?? 0, 2.0 / 80, accuracy: 1e-9)
-        let ecmMarch = try XCTUnwrap(ratios.first { $0.rule == "ECM" && $0.month == "2026-03" })
+        let ecmMarch = try XCTUnwrap(ratios.first { $0.rule == "ECM" && $0.month == Month(year: 2026, month: 3) })
         XCTAssertNil(ecmMarch.ratio, "no previous month")
-        let ecmApril = try XCTUnwrap(ratios.first { $0.rule == "ECM" && $0.month == "2026-04" })
+        let ecmApril = try XCTUnwrap(ratios.first { $0.rule == "ECM" && $0.month == Month(year: 2026, month: 4) })
         XCTAssertEqual(ecmApril.ratio ?? 0, 1.0 / 50, accuracy: 1e-9, "chargebacks this month ÷ transactions last month")
         XCTAssertFalse(ecmApril.excessive, "fewer than 100 chargebacks")
     }

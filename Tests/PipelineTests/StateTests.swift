@@ -1,9 +1,11 @@
 import Codecs
 import Foundation
+import FraudReview
 import GuestPipeCore
 import GuestPipeTestSupport
 import Grouping
 import Pipeline
+import Reports
 import SampleData
 import XCTest
 
@@ -191,5 +193,47 @@ final class StateTests: XCTestCase {
             XCTAssertTrue(message.contains("line 6: unknown key \"grouping.region\""), message)
             XCTAssertTrue(message.contains("line 5: grouping.policy"), message)
         }
+    }
+
+    func testUnknownAndOutOfRangeFraudSettingsAreProblemsWithTheirLines() throws {
+        let file = path("fraud.toml")
+        try "version = 1\ninputs = [\"x\"]\n[fraud]\nreview_score = 30\nbogus_key = 1\ncard_testing_points = 2.5\nvelocity_hour_points = -3\nrisk_highest_points = 30\n"
+            .write(toFile: file, atomically: true, encoding: .utf8)
+        XCTAssertThrowsError(try PipelineFile.load(file)) { error in
+            let error = error as? GuestPipeError
+            XCTAssertEqual(error?.code.exitCode, 78)
+            let message = error?.message ?? ""
+            XCTAssertTrue(message.contains("3 problems"), message)
+            XCTAssertTrue(message.contains("line 5: unknown key \"fraud.bogus_key\" (known: \(FraudThresholds.settingNames.joined(separator: ", ")))"), message)
+            XCTAssertTrue(message.contains("line 6: \"fraud.card_testing_points\" must be an integer"), message)
+            XCTAssertTrue(message.contains("line 7: fraud.velocity_hour_points takes a whole number from 0 to 1000000"), message)
+        }
+        try "version = 1\ninputs = [\"x\"]\n[fraud]\nreview_score = 30\nrisk_highest_points = 30\n".write(toFile: file, atomically: true, encoding: .utf8)
+        let thresholds = try FraudThresholds(validating: try PipelineFile.load(file).fraud)
+        XCTAssertEqual(thresholds.reviewScore, 30)
+        XCTAssertEqual(thresholds.riskHighestPoints, 30)
+    }
+
+    func testAValueOutsideASettingsCasesListsEveryCase() throws {
+        let file = path("values.toml")
+        try "version = 1\ninputs = [\"x\"]\ncompress = \"gzip\"\n[grouping]\npolicy = \"linked\"\n[privacy]\nreports = \"hidden\"\ncsv = \"masked\"\n"
+            .write(toFile: file, atomically: true, encoding: .utf8)
+        XCTAssertThrowsError(try PipelineFile.load(file)) { error in
+            let message = (error as? GuestPipeError)?.message ?? ""
+            XCTAssertTrue(message.contains("3 problems"), message)
+            XCTAssertTrue(message.contains("line 3: compress is \"none\" or \"zstd\""), message)
+            XCTAssertTrue(message.contains("line 5: grouping.policy is \"card\" or \"dashboard\""), message)
+            XCTAssertTrue(message.contains("line 7: privacy.reports is \"full\", \"masked\" or \"pseudonymised\""), message)
+            for value in OutputCompression.allCases.map(\.rawValue) + GroupingPolicy.allCases.map(\.rawValue) + PrivacyMode.allCases.map(\.rawValue) {
+                XCTAssertTrue(message.contains("\"\(value)\""), value)
+            }
+        }
+        try "version = 1\ninputs = [\"x\"]\ncompress = \"zstd\"\n[grouping]\npolicy = \"dashboard\"\n[privacy]\nreports = \"pseudonymised\"\n"
+            .write(toFile: file, atomically: true, encoding: .utf8)
+        let pipeline = try PipelineFile.load(file)
+        XCTAssertEqual(pipeline.compress, .zstd)
+        XCTAssertEqual(pipeline.policy, .dashboard)
+        XCTAssertEqual(pipeline.privacyReports, .pseudonymised)
+        XCTAssertNil(pipeline.privacyCSV)
     }
 }

@@ -1,6 +1,5 @@
 import Foundation
 import GuestPipeCore
-import Ingest
 import Reports
 import XCTest
 

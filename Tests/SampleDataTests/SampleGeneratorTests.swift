@@ -76,4 +76,19 @@ final class SampleGeneratorTests: XCTestCase {
             }
         }
     }
+
+    func testEveryCompressionNamesItsFilesForTheBytesWritten() throws {
+        for compression in OutputCompression.allCases {
+            var options = SampleOptions()
+            options.payments = 200
+            options.days = 1
+            options.compression = compression
+            let (directory, paths) = try generate(options)
+            defer { try? FileManager.default.removeItem(at: directory) }
+            let bytes = [UInt8](try Data(contentsOf: URL(fileURLWithPath: paths[0])).prefix(4))
+            XCTAssertEqual(Compression.fromSuffix(paths[0]) ?? .none, compression.compression, paths[0])
+            XCTAssertEqual(Compression.sniff(bytes), compression.compression, "\(compression): the bytes match the name")
+            XCTAssertEqual(try PaymentFileReader.read(path: paths[0], onPayment: { _ in }, onRejection: { _ in }).compression, compression.compression)
+        }
+    }
 }

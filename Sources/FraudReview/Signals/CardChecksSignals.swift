@@ -12,7 +12,7 @@ struct CountryMismatchSignal: FraudSignal {
             return !issued.isEmpty && !billing.isEmpty && issued.uppercased() != billing.uppercased()
         }.count
         guard mismatches > 0 else { return nil }
-        return SignalFinding(signal: name, value: "\(mismatches)", points: 10,
+        return SignalFinding(signal: name, value: "\(mismatches)", points: context.thresholds.countryMismatchPoints,
                              reason: "\(mismatches) payment\(mismatches == 1 ? "" : "s") with a card issued in another country than the billing address.")
     }
 }
@@ -29,8 +29,9 @@ struct CheckFailuresSignal: FraudSignal {
             if pool[entry.cvcCheck] == "fail" { cvc += 1 }
             if pool[entry.avsZipCheck] == "fail" { postal += 1 }
         }
-        guard Double(cvc + postal) >= context.thresholds.checkFailures else { return nil }
-        return SignalFinding(signal: name, value: "\(cvc + postal)", points: cvc + postal >= 3 ? 20 : 10,
+        let t = context.thresholds
+        guard Double(cvc + postal) >= t.checkFailures else { return nil }
+        return SignalFinding(signal: name, value: "\(cvc + postal)", points: cvc + postal >= t.checkFailuresMany ? t.checkFailuresManyPoints : t.checkFailuresPoints,
                              reason: "Card checks failed: \(cvc) CVC, \(postal) postal code.")
     }
 }
@@ -41,13 +42,15 @@ struct RiskColumnsSignal: FraudSignal {
 
     func evaluate(_ guest: GuestSummary, _ context: FraudContext) -> SignalFinding? {
         let pool = context.ledger.pool
+        let t = context.thresholds
         var highest = 0
         var worstLevel = ""
         for index in guest.payments {
             let entry = context.ledger.entries[index]
             let level = pool[entry.riskLevel]
             let score = Int(pool[entry.riskScore]) ?? 0
-            let weight = level == "highest" || score >= 75 ? 25 : (level == "elevated" || score >= 65 ? 10 : 0)
+            let weight = level == "highest" || score >= t.riskHighestScore ? t.riskHighestPoints
+                : (level == "elevated" || score >= t.riskElevatedScore ? t.riskElevatedPoints : 0)
             if weight > highest { highest = weight; worstLevel = level.isEmpty ? "score \(score)" : level }
         }
         guard highest > 0 else { return nil }

@@ -14,7 +14,8 @@ struct DisputesSignal: FraudSignal {
             if context.ledger.pool[entry.disputeReason] == "fraudulent" { fraudulent += 1 }
             if kind == 2 { lost += 1 }
         }
-        let points = min(60, guest.disputes * 15 + fraudulent * 15 + lost * 10)
+        let t = context.thresholds
+        let points = min(t.disputesMaxPoints, guest.disputes * t.disputesPoints + fraudulent * t.disputesFraudulentPoints + lost * t.disputesLostPoints)
         var parts = ["\(guest.disputes) dispute\(guest.disputes == 1 ? "" : "s")"]
         if fraudulent > 0 { parts.append("\(fraudulent) for fraud") }
         if lost > 0 { parts.append("\(lost) lost") }
@@ -31,7 +32,7 @@ struct DisputeRateSignal: FraudSignal {
         guard guest.disputes > 0, guest.succeeded > 0 else { return nil }
         let rate = Double(guest.disputes) / Double(guest.succeeded)
         guard rate >= context.thresholds.disputeRate else { return nil }
-        return SignalFinding(signal: name, value: String(format: "%.2f", rate), points: 15,
+        return SignalFinding(signal: name, value: String(format: "%.2f", rate), points: context.thresholds.disputeRatePoints,
                              reason: String(format: "%.0f%% of this guest's successful payments were disputed (threshold %.0f%%).",
                                             rate * 100, context.thresholds.disputeRate * 100))
     }

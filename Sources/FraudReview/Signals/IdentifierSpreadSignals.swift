@@ -1,14 +1,17 @@
 import Grouping
 
-/// Many cards behind one of the guest's emails or phones (across all guests).
-struct CardsPerContactSignal: FraudSignal {
+/// Many cards behind one of the guest's emails or phones (across all guests). Its output name
+/// (the `fraud_review.csv` column) and its `[fraud]` key stay `cards_per_email`, as published.
+struct CardsPerEmailOrPhoneSignal: FraudSignal {
     let name = "cards_per_email"
 
     func evaluate(_ guest: GuestSummary, _ context: FraudContext) -> SignalFinding? {
-        let cards = context.maxCardsBehindContact(of: guest)
-        guard Double(cards) >= context.thresholds.cardsPerEmail else { return nil }
-        return SignalFinding(signal: name, value: "\(cards)", points: min(35, 20 + 5 * (cards - Int(context.thresholds.cardsPerEmail))),
-                             reason: "\(cards) different cards were used with one of this guest's emails or phones (threshold \(Int(context.thresholds.cardsPerEmail))).")
+        let cards = context.maxCardsBehindEmailOrPhone(of: guest)
+        let t = context.thresholds
+        guard Double(cards) >= t.cardsPerEmailOrPhone else { return nil }
+        let points = min(t.cardsPerEmailOrPhoneMaxPoints, t.cardsPerEmailOrPhonePoints + t.cardsPerEmailOrPhoneExtraPoints * (cards - Int(t.cardsPerEmailOrPhone)))
+        return SignalFinding(signal: name, value: "\(cards)", points: points,
+                             reason: "\(cards) different cards were used with one of this guest's emails or phones (threshold \(Int(t.cardsPerEmailOrPhone))).")
     }
 }
 
@@ -18,8 +21,10 @@ struct EmailsPerCardSignal: FraudSignal {
 
     func evaluate(_ guest: GuestSummary, _ context: FraudContext) -> SignalFinding? {
         let emails = context.maxEmailsBehindCard(of: guest)
-        guard Double(emails) >= context.thresholds.emailsPerCard else { return nil }
-        return SignalFinding(signal: name, value: "\(emails)", points: min(50, 30 + 5 * (emails - Int(context.thresholds.emailsPerCard))),
-                             reason: "One of this guest's cards was used with \(emails) different emails (threshold \(Int(context.thresholds.emailsPerCard))).")
+        let t = context.thresholds
+        guard Double(emails) >= t.emailsPerCard else { return nil }
+        let points = min(t.emailsPerCardMaxPoints, t.emailsPerCardPoints + t.emailsPerCardExtraPoints * (emails - Int(t.emailsPerCard)))
+        return SignalFinding(signal: name, value: "\(emails)", points: points,
+                             reason: "One of this guest's cards was used with \(emails) different emails (threshold \(Int(t.emailsPerCard))).")
     }
 }

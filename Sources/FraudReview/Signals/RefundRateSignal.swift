@@ -5,10 +5,12 @@ struct RefundRateSignal: FraudSignal {
     let name = "refund_rate"
 
     func evaluate(_ guest: GuestSummary, _ context: FraudContext) -> SignalFinding? {
-        guard guest.refundedPayments >= 2, guest.succeeded > 0 else { return nil }
+        let t = context.thresholds
+        guard guest.refundedPayments >= t.refundRateMinRefunds, guest.succeeded > 0 else { return nil }
         let rate = Double(guest.refundedPayments) / Double(guest.succeeded)
-        guard rate >= context.thresholds.refundRate else { return nil }
-        return SignalFinding(signal: name, value: String(format: "%.2f", rate), points: guest.refundedPayments >= 5 ? 45 : 25,
+        guard rate >= t.refundRate else { return nil }
+        return SignalFinding(signal: name, value: String(format: "%.2f", rate),
+                             points: guest.refundedPayments >= t.refundRateManyRefunds ? t.refundRateManyPoints : t.refundRatePoints,
                              reason: String(format: "%d of %d successful payments were refunded (%.0f%%, threshold %.0f%%).",
                                             guest.refundedPayments, guest.succeeded, rate * 100, context.thresholds.refundRate * 100))
     }

@@ -10,7 +10,7 @@ struct VelocitySignal: FraudSignal {
         let perDay = Self.maxWithin(times, seconds: 86_400)
         let t = context.thresholds
         guard Double(perHour) >= t.velocityPerHour || Double(perDay) >= t.velocityPerDay else { return nil }
-        let points = (Double(perHour) >= t.velocityPerHour ? 40 : 0) + (Double(perDay) >= t.velocityPerDay ? 15 : 0)
+        let points = (Double(perHour) >= t.velocityPerHour ? t.velocityHourPoints : 0) + (Double(perDay) >= t.velocityPerDay ? t.velocityDayPoints : 0)
         return SignalFinding(signal: name, value: "\(perHour)/h,\(perDay)/d", points: points,
                              reason: "\(perHour) payments within one hour and \(perDay) within 24 hours (thresholds \(Int(t.velocityPerHour)) and \(Int(t.velocityPerDay))).")
     }

@@ -40,22 +40,9 @@ public final class PaymentDecoder {
         minorUnits = mapping.profile.amountsInMinorUnits
     }
 
-    public enum Outcome {
-        case payment(Payment)
-        case rejection(Rejection)
-    }
-
     public enum RecordOutcome {
         case payment(PaymentRecord)
         case rejection(Rejection)
-    }
-
-    /// Decodes one data record into a `Payment` (every text field made a string).
-    public func decode(_ record: CSVRecord) -> Outcome {
-        switch decodeRecord(record) {
-        case .payment(let decoded): return .payment(decoded.makePayment())
-        case .rejection(let rejection): return .rejection(rejection)
-        }
     }
 
     /// Decodes one data record: its numbers, times, status and currency are checked and parsed;

@@ -1,6 +1,8 @@
 import ArgumentParser
+import Codecs
 import Foundation
 import GuestPipeCore
+import Grouping
 import Pipeline
 
 struct Report: ParsableCommand {
@@ -17,8 +19,8 @@ struct Report: ParsableCommand {
     @Option(help: "Output folder (replaced as a whole on success).")
     var out: String?
 
-    @Option(help: "Output compression: none or zstd.")
-    var compress: String?
+    @Option(help: "Output compression (zstd writes .csv.zst).")
+    var compress: OutputCompression?
 
     func run() throws {
         try runReportingErrors(log: shared) { _ in
@@ -28,7 +30,7 @@ struct Report: ParsableCommand {
             }
             if let out { settings.outputDirectory = PipelineFile.expandOutput(out) }
             guard out != nil || file?.output != nil else { throw GuestPipeError(.usage, "no output folder", fix: "add --out DIR") }
-            if let compress { settings.compression = compress == "zstd" ? .zstd : .none }
+            if let compress { settings.compression = compress.compression }
             settings.reportOnly = true
             settings.allowNoNew = true
             let outcome = try GuestRun.execute(settings) { Terminal.progress($0) }
@@ -53,7 +55,7 @@ struct Validate: ParsableCommand {
             if let matched = try? InputFiles.expand(file.inputs) { text += "  matching now: \(matched.count) files\n" } else { text += "  matching now: none yet\n" }
             text += "  state: \(file.state ?? "none (ad hoc)")\n"
             text += "  output: \(file.output ?? "not set (pass --out)")\n"
-            text += "  policy: \(file.policy ?? "card"), phone region: \(file.phoneRegion ?? "US")\n"
+            text += "  policy: \((file.policy ?? GroupingSettings().policy).rawValue), phone region: \(file.phoneRegion ?? "US")\n"
             Terminal.writeStdout(text)
         }
     }

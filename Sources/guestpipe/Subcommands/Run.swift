@@ -16,7 +16,7 @@ struct SharedOptions: ParsableArguments {
     var state: String?
 
     @Option(help: "Grouping policy: card (card, else email, else phone) or dashboard (most recent matching identifier).")
-    var policy: String?
+    var policy: GroupingPolicy?
 
     @Option(help: "Region for phone numbers without a country code (ISO 3166, e.g. US, GB). Default US.")
     var phoneRegion: String?
@@ -33,11 +33,11 @@ struct SharedOptions: ParsableArguments {
     @Option(help: "File holding the guest-id key (else GUESTPIPE_ID_KEY, else STATE/id-key or ~/.config/guestpipe/id-key).")
     var idKeyFile: String?
 
-    @Option(help: "Personal data in every output: full, masked or pseudonymised (default: masked in report.html/md, full in CSVs).")
-    var privacy: String?
+    @Option(help: "Personal data in every output (default: masked in report.html/md, full in CSVs).")
+    var privacy: PrivacyMode?
 
-    @Option(help: "Personal data in report.html and report.md only: full, masked or pseudonymised.")
-    var reportPrivacy: String?
+    @Option(help: "Personal data in report.html and report.md only.")
+    var reportPrivacy: PrivacyMode?
 
     @Option(help: "Key for pseudonymised privacy (else GUESTPIPE_PSEUDONYM_KEY); never the guest-id key.")
     var pseudonymKeyFile: String?
@@ -45,19 +45,14 @@ struct SharedOptions: ParsableArguments {
     @Option(help: "Seconds to wait for another run holding the state's lock (default: exit 75 at once).")
     var wait: Double = 0
 
-    @Option(help: "Machine logs: json (JSON lines) or text; off unless asked.")
-    var logFormat: String?
+    @Option(help: "Machine logs: JSON lines or text; off unless asked.")
+    var logFormat: LogFormat?
 
     @Option(help: "Write machine logs to this file instead of standard error.")
     var logFile: String?
 
     func validate() throws {
-        if let policy, GroupingPolicy(rawValue: policy) == nil { throw ValidationError("--policy is card or dashboard") }
         if let phoneRegion, phoneRegion.count != 2 { throw ValidationError("--phone-region takes a two-letter region such as US") }
-        if let logFormat, !["json", "text"].contains(logFormat) { throw ValidationError("--log-format is json or text") }
-        for value in [privacy, reportPrivacy].compactMap({ $0 }) where PrivacyMode(rawValue: value) == nil {
-            throw ValidationError("privacy is full, masked or pseudonymised")
-        }
     }
 
     /// Defaults, then the pipeline file, then these flags.
@@ -70,26 +65,26 @@ struct SharedOptions: ParsableArguments {
             settings.inputs = file.inputs
             settings.stateDirectory = file.state
             if let output = file.output { settings.outputDirectory = PipelineFile.expandOutput(output) }
-            if let compress = file.compress { settings.compression = compress == "zstd" ? .zstd : .none }
+            if let compress = file.compress { settings.compression = compress.compression }
             settings.idKeyFile = file.keyFile
             if let rate = file.maxRejectRate { settings.maxRejectRate = rate }
-            if let policy = file.policy.flatMap(GroupingPolicy.init(rawValue:)) { settings.grouping.policy = policy }
+            if let policy = file.policy { settings.grouping.policy = policy }
             if let region = file.phoneRegion { settings.grouping.normalization.phoneRegion = region.uppercased() }
             if let rules = file.emailProviderRules { settings.grouping.normalization.emailProviderRules = rules }
             if let placeholders = file.placeholders { settings.grouping.normalization.placeholders = placeholders }
             if let includeTest = file.includeTest { settings.grouping.includeTest = includeTest }
             settings.fraud = file.fraud
-            if let mode = file.privacyReports.flatMap(PrivacyMode.init(rawValue:)) { settings.reportPrivacy = mode }
-            if let mode = file.privacyCSV.flatMap(PrivacyMode.init(rawValue:)) { settings.csvPrivacy = mode }
+            if let mode = file.privacyReports { settings.reportPrivacy = mode }
+            if let mode = file.privacyCSV { settings.csvPrivacy = mode }
         }
-        if let mode = privacy.flatMap(PrivacyMode.init(rawValue:)) {
-            settings.reportPrivacy = mode
-            settings.csvPrivacy = mode
+        if let privacy {
+            settings.reportPrivacy = privacy
+            settings.csvPrivacy = privacy
         }
-        if let mode = reportPrivacy.flatMap(PrivacyMode.init(rawValue:)) { settings.reportPrivacy = mode }
+        if let reportPrivacy { settings.reportPrivacy = reportPrivacy }
         if let pseudonymKeyFile { settings.pseudonymKeyFile = pseudonymKeyFile }
         if let state { settings.stateDirectory = state }
-        if let policy = policy.flatMap(GroupingPolicy.init(rawValue:)) { settings.grouping.policy = policy }
+        if let policy { settings.grouping.policy = policy }
         if let phoneRegion { settings.grouping.normalization.phoneRegion = phoneRegion.uppercased() }
         if !placeholders.isEmpty { settings.grouping.normalization.placeholders += placeholders }
         if let emailProviderRules { settings.grouping.normalization.emailProviderRules = emailProviderRules }
@@ -142,8 +137,8 @@ struct Run: ParsableCommand {
     @Option(help: "Output folder (replaced as a whole on success); {date} becomes today's date.")
     var out: String?
 
-    @Option(help: "Output compression: none or zstd (.csv.zst).")
-    var compress: String?
+    @Option(help: "Output compression (zstd writes .csv.zst).")
+    var compress: OutputCompression?
 
     @Option(help: "Fail (exit 65, publish nothing) when more than this share of rows is rejected. Default 0.01.")
     var maxRejectRate: Double?
@@ -167,7 +162,6 @@ struct Run: ParsableCommand {
     var until: String?
 
     func validate() throws {
-        if let compress, !["none", "zstd"].contains(compress) { throw ValidationError("--compress is none or zstd") }
         if let maxRejectRate, !(0...1).contains(maxRejectRate) { throw ValidationError("--max-reject-rate is a share between 0 and 1, e.g. 0.01") }
         for (name, value) in [("--since", since), ("--until", until)] {
             if let value, UTCTime.parse(value) == nil { throw ValidationError("\(name) takes a date such as 2026-01-31") }
@@ -180,7 +174,7 @@ struct Run: ParsableCommand {
             var (settings, file) = try shared.settings()
             if !inputs.isEmpty { settings.inputs = inputs }
             if let out { settings.outputDirectory = PipelineFile.expandOutput(out) }
-            if let compress { settings.compression = compress == "zstd" ? .zstd : .none }
+            if let compress { settings.compression = compress.compression }
             if let maxRejectRate { settings.maxRejectRate = maxRejectRate }
             settings.jobs = jobs
             settings.rebuild = rebuild

@@ -29,11 +29,11 @@ struct Sample: ParsableCommand {
     @Option(help: "Output directory (created if missing).")
     var out: String
 
-    @Option(help: "Header layout: \(SampleLayout.allCases.map(\.rawValue).joined(separator: ", ")).")
-    var layout: String = SampleLayout.newAll.rawValue
+    @Option(help: "Header layout.")
+    var layout: SampleLayout = .newAll
 
-    @Option(help: "Compression: zstd or none.")
-    var compression: String = "zstd"
+    @Option(help: "Compression of the files written (named .csv.zst or .csv to match).")
+    var compression: OutputCompression = .zstd
 
     @Option(help: "First day, YYYY-MM-DD.")
     var start = "2026-03-01"
@@ -48,10 +48,6 @@ struct Sample: ParsableCommand {
         guard (1...SampleOptions.maximumDays).contains(days) else {
             throw ValidationError("--days is a count from 1 to \(SampleOptions.maximumDays) (a hundred years of daily exports)")
         }
-        guard SampleLayout(rawValue: layout) != nil else {
-            throw ValidationError("unknown --layout \(layout); choose one of \(SampleLayout.allCases.map(\.rawValue).joined(separator: ", "))")
-        }
-        guard compression == "zstd" || compression == "none" else { throw ValidationError("--compression is zstd or none") }
         guard UTCTime.parse(start) != nil else { throw ValidationError("--start takes a date such as 2026-03-01") }
     }
 
@@ -61,8 +57,8 @@ struct Sample: ParsableCommand {
             options.payments = rows
             options.days = days
             options.seed = seed
-            options.layout = SampleLayout(rawValue: layout) ?? .newAll
-            options.compression = compression == "none" ? .none : .zstd
+            options.layout = layout
+            options.compression = compression
             options.overlap = !noOverlap
             options.firstDay = UTCTime.parse(start) ?? options.firstDay
             try FileManager.default.createDirectory(atPath: out, withIntermediateDirectories: true,

@@ -1,4 +1,3 @@
-import Codecs
 import GuestPipeCore
 
 /// The rejected rows of one export, held so that memory grows with their compressed size, not

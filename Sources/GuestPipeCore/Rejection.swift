@@ -1,5 +1,3 @@
-import GuestPipeCore
-
 /// A row that could not become a payment: where it was, which column, why, and the row itself
 /// (card numbers already redacted). Rejected rows are reported, never silently dropped.
 public struct Rejection: Sendable {
