@@ -24,13 +24,14 @@ struct Report: ParsableCommand {
 
     func run() throws {
         try runReportingErrors(log: shared) { _ in
-            var (settings, file) = try shared.settings()
+            var overrides = shared.overrides
+            overrides.output = out
+            overrides.compression = compress
+            var settings = try RunSettings.resolve(pipeline: try shared.pipelineFile(), overrides: overrides, needsInputs: false)
             guard settings.stateDirectory != nil else {
                 throw GuestPipeError(.usage, "report needs a state", fix: "pass --state DIR or a pipeline file that names one")
             }
-            if let out { settings.outputDirectory = PipelineFile.expandOutput(out) }
-            guard out != nil || file?.output != nil else { throw GuestPipeError(.usage, "no output folder", fix: "add --out DIR") }
-            if let compress { settings.compression = compress.compression }
+            settings.keepDataUntilExit = true
             settings.reportOnly = true
             settings.allowNoNew = true
             let outcome = try GuestRun.execute(settings) { Terminal.progress($0) }
@@ -80,7 +81,8 @@ struct Guest: ParsableCommand {
 
     func run() throws {
         try runReportingErrors(log: shared) { _ in
-            let (settings, _) = try shared.settings()
+            let settings = try RunSettings.resolve(pipeline: try shared.pipelineFile(), overrides: shared.overrides,
+                                                   needsInputs: false, needsOutput: false)
             guard let found = try GuestLookup.find(lookup, settings: settings) else {
                 Terminal.writeStderr("guestpipe: no guest matches that look-up\n")
                 throw ExitCode(1)

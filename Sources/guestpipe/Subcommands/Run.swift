@@ -55,44 +55,25 @@ struct SharedOptions: ParsableArguments {
         if let phoneRegion, phoneRegion.count != 2 { throw ValidationError("--phone-region takes a two-letter region such as US") }
     }
 
-    /// Defaults, then the pipeline file, then these flags.
-    func settings() throws -> (RunSettings, PipelineFile?) {
-        var settings = RunSettings()
-        settings.keepDataUntilExit = true
-        let file = try pipeline.map(PipelineFile.load)
-        if let file {
-            settings.pipelineFile = file
-            settings.inputs = file.inputs
-            settings.stateDirectory = file.state
-            if let output = file.output { settings.outputDirectory = PipelineFile.expandOutput(output) }
-            if let compress = file.compress { settings.compression = compress.compression }
-            settings.idKeyFile = file.keyFile
-            if let rate = file.maxRejectRate { settings.maxRejectRate = rate }
-            if let policy = file.policy { settings.grouping.policy = policy }
-            if let region = file.phoneRegion { settings.grouping.normalization.phoneRegion = region.uppercased() }
-            if let rules = file.emailProviderRules { settings.grouping.normalization.emailProviderRules = rules }
-            if let placeholders = file.placeholders { settings.grouping.normalization.placeholders = placeholders }
-            if let includeTest = file.includeTest { settings.grouping.includeTest = includeTest }
-            settings.fraud = file.fraud
-            if let mode = file.privacyReports { settings.reportPrivacy = mode }
-            if let mode = file.privacyCSV { settings.csvPrivacy = mode }
-        }
-        if let privacy {
-            settings.reportPrivacy = privacy
-            settings.csvPrivacy = privacy
-        }
-        if let reportPrivacy { settings.reportPrivacy = reportPrivacy }
-        if let pseudonymKeyFile { settings.pseudonymKeyFile = pseudonymKeyFile }
-        if let state { settings.stateDirectory = state }
-        if let policy { settings.grouping.policy = policy }
-        if let phoneRegion { settings.grouping.normalization.phoneRegion = phoneRegion.uppercased() }
-        if !placeholders.isEmpty { settings.grouping.normalization.placeholders += placeholders }
-        if let emailProviderRules { settings.grouping.normalization.emailProviderRules = emailProviderRules }
-        if let includeTest { settings.grouping.includeTest = includeTest }
-        if let idKeyFile { settings.idKeyFile = idKeyFile }
-        settings.lockWait = wait
-        return (settings, file)
+    /// These flags as overrides of the pipeline file (the precedence rule is `RunSettings.resolve`).
+    var overrides: SettingOverrides {
+        var o = SettingOverrides()
+        o.state = state
+        o.policy = policy
+        o.phoneRegion = phoneRegion
+        o.placeholders = placeholders
+        o.emailProviderRules = emailProviderRules
+        o.includeTest = includeTest
+        o.idKeyFile = idKeyFile
+        o.privacy = privacy
+        o.reportPrivacy = reportPrivacy
+        o.pseudonymKeyFile = pseudonymKeyFile
+        o.lockWait = wait
+        return o
     }
+
+    /// The pipeline file named on the command line, if any.
+    func pipelineFile() throws -> PipelineFile? { try pipeline.map(PipelineFile.load) }
 }
 
 struct Run: ParsableCommand {
@@ -171,30 +152,19 @@ struct Run: ParsableCommand {
 
     func run() throws {
         try runReportingErrors(log: shared) { logger in
-            var (settings, file) = try shared.settings()
-            if !inputs.isEmpty { settings.inputs = inputs }
-            if let out { settings.outputDirectory = PipelineFile.expandOutput(out) }
-            if let compress { settings.compression = compress.compression }
-            if let maxRejectRate { settings.maxRejectRate = maxRejectRate }
-            settings.jobs = jobs
-            settings.rebuild = rebuild
-            settings.forgetMissing = forgetMissing
-            settings.allowNoNew = allowNoNew
-            if since != nil || until != nil {
-                let from = since.flatMap(UTCTime.parse) ?? .min
-                let to = until.flatMap(UTCTime.parse).map { $0 + 86_399 } ?? .max
-                guard from <= to else { throw GuestPipeError(.usage, "--since is after --until") }
-                settings.grouping.window = from...to
-                guard out != nil else {
-                    throw GuestPipeError(.usage, "a --since/--until report needs its own --out folder", fix: "add --out DIR")
-                }
-            }
-            guard !settings.inputs.isEmpty else {
-                throw GuestPipeError(.usage, "no inputs", fix: "name the exports with --input PATH, or give a pipeline file listing them")
-            }
-            guard out != nil || file?.output != nil else {
-                throw GuestPipeError(.usage, "no output folder", fix: "add --out DIR, or set output in the pipeline file")
-            }
+            var overrides = shared.overrides
+            overrides.inputs = inputs
+            overrides.output = out
+            overrides.compression = compress
+            overrides.maxRejectRate = maxRejectRate
+            overrides.jobs = jobs
+            overrides.rebuild = rebuild
+            overrides.forgetMissing = forgetMissing
+            overrides.allowNoNew = allowNoNew
+            overrides.since = since.flatMap(UTCTime.parse)
+            overrides.until = until.flatMap(UTCTime.parse)
+            var settings = try RunSettings.resolve(pipeline: try shared.pipelineFile(), overrides: overrides)
+            settings.keepDataUntilExit = true
             logger.info("run started", metadata: ["inputs": "\(settings.inputs.count)", "state": "\(settings.stateDirectory ?? "none")"])
             let outcome = try GuestRun.execute(settings) { Terminal.progress($0) }
             Terminal.clearProgress()
