@@ -55,102 +55,14 @@ public struct PipelineFile: Sendable {
             throw GuestPipeError(.configuration, "not valid TOML: \(error.description)", fix: "fix the syntax on that line",
                                  at: SourceLocation(file: path, line: UInt64(max(error.source.begin.line, 0))))
         }
-        var file = PipelineFile(path: path)
+        var reader = PipelineFileReader(path: path, text: text)
+        reader.check("", table)
+        var file = reader.values(of: table)
         file.sha256 = Hashing.sha256Hex(Array(data))
-        var problems: [String] = []
-        let base = URL(fileURLWithPath: (path as NSString).deletingLastPathComponent, isDirectory: true)
-        func resolve(_ value: String) -> String {
-            value.hasPrefix("/") ? value : URL(fileURLWithPath: value, relativeTo: base).standardizedFileURL.path
-        }
-        func line(of key: String, in section: String) -> Int {
-            var current = ""
-            for (number, raw) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
-                let trimmed = raw.trimmingCharacters(in: .whitespaces)
-                if key.hasPrefix("["), trimmed.hasPrefix(key) { return number + 1 }
-                if trimmed.hasPrefix("[") {
-                    current = trimmed.trimmingCharacters(in: CharacterSet(charactersIn: "[] "))
-                } else if current == section, trimmed.hasPrefix(key),
-                          trimmed.dropFirst(key.count).trimmingCharacters(in: .whitespaces).hasPrefix("=") {
-                    return number + 1
-                }
-            }
-            return 0
-        }
-        func check(_ section: String, _ table: TOMLTable) {
-            let allowed = schema[section] ?? [:]
-            for key in table.keys {
-                let qualified = section.isEmpty ? key : section + "." + key
-                if section.isEmpty, let nested = table[key]?.table {
-                    if schema[key] == nil {
-                        problems.append("line \(line(of: "[\(key)]", in: "")): unknown table [\(key)] (known: \(schema.keys.filter { !$0.isEmpty }.sorted().joined(separator: ", ")))")
-                    } else {
-                        check(key, nested)
-                    }
-                    continue
-                }
-                guard let kind = allowed[key] else {
-                    problems.append("line \(line(of: key, in: section)): unknown key \"\(qualified)\" (known: \(allowed.keys.sorted().joined(separator: ", ")))")
-                    continue
-                }
-                let value = table[key]
-                let ok: Bool
-                switch kind {
-                case .string: ok = value?.string != nil
-                case .strings: ok = value?.array.map { $0.allSatisfy { $0.string != nil } } ?? false
-                case .bool: ok = value?.bool != nil
-                case .integer: ok = value?.int != nil
-                case .number: ok = value?.int != nil || value?.double != nil
-                }
-                if !ok { problems.append("line \(line(of: key, in: section)): \"\(qualified)\" must be \(describe(kind))") }
-            }
-        }
-        check("", table)
-        if table["version"]?.int != 1 {
-            problems.append(table["version"] == nil ? "missing \"version = 1\" (the first line of every pipeline file)"
-                                                    : "line \(line(of: "version", in: "")): version must be 1")
-        }
-        func string(_ key: String, _ section: TOMLTable?) -> String? { section?[key]?.string }
-        func number(_ value: TOMLValueConvertible?) -> Double? { value?.double ?? value?.int.map(Double.init) }
-        file.inputs = (table["inputs"]?.array ?? TOMLArray()).compactMap { $0.string }.map(resolve)
-        file.state = string("state", table).map(resolve)
-        file.output = string("output", table).map(resolve)
-        file.keyFile = string("key_file", table).map(resolve)
-        file.maxRejectRate = number(table["max_reject_rate"])
-        let grouping = table["grouping"]?.table
-        file.phoneRegion = string("phone_region", grouping)
-        file.emailProviderRules = grouping?["email_provider_rules"]?.bool
-        file.placeholders = grouping?["placeholders"]?.array?.compactMap { $0.string }
-        file.includeTest = grouping?["include_test"]?.bool
-        if let fraud = table["fraud"]?.table {
-            for key in fraud.keys.sorted(by: { line(of: $0, in: "fraud") < line(of: $1, in: "fraud") }) {
-                guard let setting = FraudThresholds.setting(named: key), let value = number(fraud[key]) else { continue }
-                if setting.isInteger, fraud[key]?.int != nil, let problem = setting.problem(with: value) {
-                    problems.append("line \(line(of: key, in: "fraud")): fraud.\(key) \(problem)")
-                }
-                file.fraud[key] = value
-            }
-        }
-        let privacy = table["privacy"]?.table
-        /// A value out of an enum's cases; anything else is a problem listing every case.
-        func choice<Value: RawRepresentable & CaseIterable>(_ key: String, in section: String, _ values: TOMLTable?) -> Value?
-        where Value.RawValue == String {
-            guard let text = string(key, values) else { return nil }
-            if let value = Value(rawValue: text) { return value }
-            let qualified = section.isEmpty ? key : section + "." + key
-            problems.append("line \(line(of: key, in: section)): \(qualified) is \(alternatives(Value.allCases.map(\.rawValue)))")
-            return nil
-        }
-        file.policy = choice("policy", in: "grouping", grouping)
-        file.compress = choice("compress", in: "", table)
-        file.privacyReports = choice("reports", in: "privacy", privacy)
-        file.privacyCSV = choice("csv", in: "privacy", privacy)
-        if let rate = file.maxRejectRate, !(0...1).contains(rate) {
-            problems.append("line \(line(of: "max_reject_rate", in: "")): max_reject_rate is a share between 0 and 1")
-        }
-        if !problems.isEmpty {
-            throw GuestPipeError(.configuration, "\(problems.count) problem\(problems.count == 1 ? "" : "s") in the pipeline file:\n  "
-                                 + problems.joined(separator: "\n  "), fix: "see the commented examples in pipelines/",
-                                 at: SourceLocation(file: path))
+        if !reader.problems.isEmpty {
+            let count = reader.problems.count
+            throw GuestPipeError(.configuration, "\(count) problem\(count == 1 ? "" : "s") in the pipeline file: " + reader.problems.joined(separator: "; "),
+                                 fix: "see the commented examples in pipelines/", at: SourceLocation(file: path))
         }
         return file
     }
@@ -175,5 +87,129 @@ public struct PipelineFile: Sendable {
     /// The output folder with `{date}` filled in.
     public static func expandOutput(_ template: String, now: Date = Date()) -> String {
         template.replacingOccurrences(of: "{date}", with: UTCTime.formatDate(Int64(now.timeIntervalSince1970)))
+    }
+}
+
+/// Reads one pipeline file's table against `PipelineFile.schema`, gathering every problem
+/// with its line, so that all of them are reported at once.
+struct PipelineFileReader {
+    let path: String
+    let text: String
+    private(set) var problems: [String] = []
+
+    init(path: String, text: String) {
+        self.path = path
+        self.text = text
+    }
+
+    /// A path in the file, relative to the file's folder unless absolute.
+    func resolve(_ value: String) -> String {
+        let base = URL(fileURLWithPath: (path as NSString).deletingLastPathComponent, isDirectory: true)
+        return value.hasPrefix("/") ? value : URL(fileURLWithPath: value, relativeTo: base).standardizedFileURL.path
+    }
+
+    /// The line of `key` in `section` (or of a `[table]` header), 0 when not found.
+    func line(of key: String, in section: String) -> Int {
+        var current = ""
+        for (number, raw) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
+            let trimmed = raw.trimmingCharacters(in: .whitespaces)
+            if key.hasPrefix("["), trimmed.hasPrefix(key) { return number + 1 }
+            if trimmed.hasPrefix("[") {
+                current = trimmed.trimmingCharacters(in: CharacterSet(charactersIn: "[] "))
+            } else if current == section, trimmed.hasPrefix(key),
+                      trimmed.dropFirst(key.count).trimmingCharacters(in: .whitespaces).hasPrefix("=") {
+                return number + 1
+            }
+        }
+        return 0
+    }
+
+    /// Unknown tables and keys, and values of the wrong kind.
+    mutating func check(_ section: String, _ table: TOMLTable) {
+        let schema = PipelineFile.schema
+        let allowed = schema[section] ?? [:]
+        for key in table.keys {
+            let qualified = section.isEmpty ? key : section + "." + key
+            if section.isEmpty, let nested = table[key]?.table {
+                if schema[key] == nil {
+                    problems.append("line \(line(of: "[\(key)]", in: "")): unknown table [\(key)] (known: \(schema.keys.filter { !$0.isEmpty }.sorted().joined(separator: ", ")))")
+                } else {
+                    check(key, nested)
+                }
+                continue
+            }
+            guard let kind = allowed[key] else {
+                problems.append("line \(line(of: key, in: section)): unknown key \"\(qualified)\" (known: \(allowed.keys.sorted().joined(separator: ", ")))")
+                continue
+            }
+            if !Self.holds(table[key], kind) {
+                problems.append("line \(line(of: key, in: section)): \"\(qualified)\" must be \(PipelineFile.describe(kind))")
+            }
+        }
+        if section.isEmpty, table["version"]?.int != 1 {
+            problems.append(table["version"] == nil ? "missing \"version = 1\" (the first line of every pipeline file)"
+                                                    : "line \(line(of: "version", in: "")): version must be 1")
+        }
+    }
+
+    static func holds(_ value: TOMLValueConvertible?, _ kind: PipelineFile.Kind) -> Bool {
+        switch kind {
+        case .string: return value?.string != nil
+        case .strings: return value?.array.map { $0.allSatisfy { $0.string != nil } } ?? false
+        case .bool: return value?.bool != nil
+        case .integer: return value?.int != nil
+        case .number: return value?.int != nil || value?.double != nil
+        }
+    }
+
+    /// The settings the table holds.
+    mutating func values(of table: TOMLTable) -> PipelineFile {
+        var file = PipelineFile(path: path)
+        func string(_ key: String, _ section: TOMLTable?) -> String? { section?[key]?.string }
+        file.inputs = (table["inputs"]?.array ?? TOMLArray()).compactMap { $0.string }.map(resolve)
+        file.state = string("state", table).map(resolve)
+        file.output = string("output", table).map(resolve)
+        file.keyFile = string("key_file", table).map(resolve)
+        file.maxRejectRate = Self.number(table["max_reject_rate"])
+        let grouping = table["grouping"]?.table
+        file.phoneRegion = string("phone_region", grouping)
+        file.emailProviderRules = grouping?["email_provider_rules"]?.bool
+        file.placeholders = grouping?["placeholders"]?.array?.compactMap { $0.string }
+        file.includeTest = grouping?["include_test"]?.bool
+        if let fraud = table["fraud"]?.table { file.fraud = fraudSettings(fraud) }
+        let privacy = table["privacy"]?.table
+        file.policy = choice("policy", in: "grouping", grouping)
+        file.compress = choice("compress", in: "", table)
+        file.privacyReports = choice("reports", in: "privacy", privacy)
+        file.privacyCSV = choice("csv", in: "privacy", privacy)
+        if let rate = file.maxRejectRate, !(0...1).contains(rate) {
+            problems.append("line \(line(of: "max_reject_rate", in: "")): max_reject_rate is a share between 0 and 1")
+        }
+        return file
+    }
+
+    static func number(_ value: TOMLValueConvertible?) -> Double? { value?.double ?? value?.int.map(Double.init) }
+
+    /// `[fraud]` values by name, in file order; integers out of range are problems.
+    mutating func fraudSettings(_ fraud: TOMLTable) -> [String: Double] {
+        var values: [String: Double] = [:]
+        for key in fraud.keys.sorted(by: { line(of: $0, in: "fraud") < line(of: $1, in: "fraud") }) {
+            guard let setting = FraudThresholds.setting(named: key), let value = Self.number(fraud[key]) else { continue }
+            if setting.isInteger, fraud[key]?.int != nil, let problem = setting.problem(with: value) {
+                problems.append("line \(line(of: key, in: "fraud")): fraud.\(key) \(problem)")
+            }
+            values[key] = value
+        }
+        return values
+    }
+
+    /// A value out of an enum's cases; anything else is a problem listing every case.
+    mutating func choice<Value: RawRepresentable & CaseIterable>(_ key: String, in section: String, _ values: TOMLTable?) -> Value?
+    where Value.RawValue == String {
+        guard let text = values?[key]?.string else { return nil }
+        if let value = Value(rawValue: text) { return value }
+        let qualified = section.isEmpty ? key : section + "." + key
+        problems.append("line \(line(of: key, in: section)): \(qualified) is \(PipelineFile.alternatives(Value.allCases.map(\.rawValue)))")
+        return nil
     }
 }
