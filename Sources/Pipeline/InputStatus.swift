@@ -1,5 +1,6 @@
 import Foundation
 import GuestPipeCore
+import Reports
 
 /// Whether an input is new, changed, unchanged or missing against the state's ledger of files.
 public struct InputStatus {

@@ -15,21 +15,20 @@ struct RunManifest {
     let started: Date
     let timings: [(String, Double)]
 
+    /// Writes `manifest.json` into the staging folder, after every other output.
     func write(into directory: String) throws {
+        try OutputRegistry.writeManifest(facts(), stateful: settings.stateDirectory != nil, compression: settings.compression, to: directory)
+    }
+
+    /// What went into the run, in the manifest's key order (the outputs and timings follow).
+    func facts() -> [(String, String)] {
         let q = JSONText.quote
-        let names = OutputRegistry.written(stateful: settings.stateDirectory != nil).map { $0.fileName(settings.compression) }.sorted()
-        // Outputs are hashed on all cores (hundreds of MB at millions of payments).
-        let outputs = try ParallelWork.map(names.count) { index -> String in
-            let path = directory + "/" + names[index]
-            let size = (try FileManager.default.attributesOfItem(atPath: path)[.size] as? NSNumber)?.intValue ?? 0
-            return JSONText.object([("name", q(names[index])), ("bytes", String(size)), ("sha256", q(try Hashing.sha256Hex(file: path)))])
-        }
         let inputsJSON = inputs.sorted { $0.path < $1.path }.map { input in
             JSONText.object([("path", q(input.path)), ("status", q(input.status.rawValue)), ("bytes", input.size.map { String($0) } ?? "null"),
                              ("sha256", input.hash.map(q) ?? "null")])
         }
         let counts = summary.counts
-        let text = JSONText.object([
+        return [
             ("tool", q("guestpipe")),
             ("version", q(ToolVersion.current)),
             ("started_at", q(UTCTime.formatISO(Int64(started.timeIntervalSince1970)))),
@@ -43,12 +42,8 @@ struct RunManifest {
                                         ("rejects", String(built.rejectCount)), ("guests", String(guests)),
                                         ("guest_payments", String(counts.guestPayments)), ("unmatched", String(counts.unmatched)),
                                         ("id_changes", String(idChanges))])),
-            ("outputs", "[" + outputs.joined(separator: ",") + "]"),
             ("timings_seconds", JSONText.object(timings.map { ($0.0, String(format: "%.3f", $0.1)) })),
-        ]) + "\n"
-        let file = try OutputFile(path: directory + "/manifest.json")
-        try file.write(text)
-        try file.close()
+        ]
     }
 }
 

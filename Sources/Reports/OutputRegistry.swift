@@ -168,6 +168,21 @@ public enum OutputRegistry {
         all.map { "  \($0.fileName(.none).padding(toLength: 20, withPad: " ", startingAt: 0)) \($0.help)" }.joined(separator: "\n")
     }
 
+    /// `manifest.json`: the run's facts (from the pipeline) and each output's name, size and
+    /// SHA-256, hashed on all cores (hundreds of MB at millions of payments). Written last.
+    public static func writeManifest(_ facts: [(String, String)], stateful: Bool, compression: Compression, to directory: String) throws {
+        let q = JSONText.quote
+        let names = written(stateful: stateful).map { $0.fileName(compression) }.sorted()
+        let outputs = try ParallelWork.map(names.count) { index -> String in
+            let path = directory + "/" + names[index]
+            let size = (try FileManager.default.attributesOfItem(atPath: path)[.size] as? NSNumber)?.intValue ?? 0
+            return JSONText.object([("name", q(names[index])), ("bytes", String(size)), ("sha256", q(try Hashing.sha256Hex(file: path)))])
+        }
+        var pairs = facts
+        pairs.insert(("outputs", "[" + outputs.joined(separator: ",") + "]"), at: max(0, pairs.count - 1))
+        try writeText(JSONText.object(pairs) + "\n", to: directory + "/manifest.json")
+    }
+
     static func writeText(_ text: String, to path: String) throws {
         let file = try OutputFile(path: path)
         try file.write(text)

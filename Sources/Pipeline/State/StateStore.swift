@@ -1,6 +1,7 @@
 import Foundation
 import GRDB
 import GuestPipeCore
+import Reports
 import Ingest
 
 /// A file the state has ingested.
