@@ -5,6 +5,7 @@ import GuestPipeTestSupport
 import Grouping
 import Ingest
 @testable import Pipeline
+@testable import SampleData
 import XCTest
 
 /// The state-archive decoder reads bytes from disk: damage of any kind must end in an error
@@ -47,7 +48,7 @@ final class StateArchiveTests: XCTestCase {
 
     func testRandomDamageNeverTraps() throws {
         let (batch, raw) = try archive()
-        var generator = SplitMix(seed: 7)
+        var generator = SeededRandom(seed: 7)
         var refused = 0
         for _ in 0..<3_000 {
             var damaged = raw
@@ -75,18 +76,5 @@ final class StateArchiveTests: XCTestCase {
         XCTAssertEqual(copy.count, 20_000)
         XCTAssertEqual(try copy.first(1).first?.fields.first, "ch_0")
         XCTAssertLessThan(try log.encoded().count, 20_000 * 40, "held compressed")
-    }
-}
-
-/// A small deterministic generator for the damage test.
-struct SplitMix {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
     }
 }
