@@ -4,6 +4,7 @@ import GuestPipeCore
 import GuestPipeTestSupport
 import Grouping
 import Ingest
+import Pipeline
 import SampleData
 import Codecs
 import XCTest
