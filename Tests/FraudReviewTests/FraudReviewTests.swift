@@ -35,7 +35,7 @@ final class FraudReviewTests: XCTestCase {
         let ids = context.grouping.identifiers
         /// The card fingerprints a guest paid with (normalised).
         func fingerprints(_ index: Int) -> Set<String> {
-            Set(guests[index].payments.compactMap { ids.card[$0] >= 0 ? ids.table[ids.card[$0]].value : nil })
+            Set(guests[index].payments.compactMap { ids.card[$0].isIdentifier ? ids.table[ids.card[$0]].value : nil })
         }
         var planted = Set<Int>()
         for scenario in PlantedCase.allCases {
