@@ -1,5 +1,6 @@
 import Foundation
 import GuestPipeCore
+import Grouping
 import TOMLKit
 
 /// A pipeline file (TOML, `version = 1`): what a cron job names instead of a long command line.
@@ -129,8 +130,9 @@ public struct PipelineFile: Sendable {
         let privacy = table["privacy"]?.table
         file.privacyReports = string("reports", privacy)
         file.privacyCSV = string("csv", privacy)
-        if let policy = file.policy, !["card", "dashboard"].contains(policy) {
-            problems.append("line \(line(of: "policy", in: "grouping")): grouping.policy is \"card\" or \"dashboard\"")
+        if let policy = file.policy, GroupingPolicy(rawValue: policy) == nil {
+            let names = GroupingPolicy.allCases.map { "\"\($0.rawValue)\"" }
+            problems.append("line \(line(of: "policy", in: "grouping")): grouping.policy is \(names.dropLast().joined(separator: ", ")) or \(names.last!)")
         }
         if let compress = file.compress, !["none", "zstd"].contains(compress) {
             problems.append("line \(line(of: "compress", in: "")): compress is \"none\" or \"zstd\"")
