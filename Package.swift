@@ -44,7 +44,7 @@ let package = Package(
 
         // MARK: Stage 2 — grouping guest payments into guests: identifiers, policies, guest ids
         .target(name: "Grouping", dependencies: [
-            "GuestPipeCore", "Ingest", "CPhoneNumber", .product(name: "Crypto", package: "swift-crypto"),
+            "GuestPipeCore", "CPhoneNumber", .product(name: "Crypto", package: "swift-crypto"),
         ]),
 
         // MARK: Fraud review: signals per guest (one per file), card-testing bursts, network ratios
@@ -79,8 +79,8 @@ let package = Package(
         .testTarget(name: "GuestPipeCoreTests", dependencies: ["GuestPipeCore", "GuestPipeTestSupport"]),
         .testTarget(name: "CodecsTests", dependencies: ["Codecs", "GuestPipeTestSupport"]),
         .testTarget(name: "IngestTests", dependencies: ["Ingest", "Codecs", "SampleData", "GuestPipeTestSupport"]),
-        .testTarget(name: "GroupingTests", dependencies: ["Grouping", "Ingest", "Codecs", "GuestPipeTestSupport"]),
-        .testTarget(name: "FraudReviewTests", dependencies: ["FraudReview", "Grouping", "Ingest", "Codecs", "SampleData", "GuestPipeTestSupport"]),
+        .testTarget(name: "GroupingTests", dependencies: ["Grouping", "Ingest", "Codecs", "Pipeline", "GuestPipeTestSupport"]),
+        .testTarget(name: "FraudReviewTests", dependencies: ["FraudReview", "Grouping", "Ingest", "Codecs", "Pipeline", "SampleData", "GuestPipeTestSupport"]),
         .testTarget(name: "ReportsTests", dependencies: ["Reports", "GuestPipeTestSupport"]),
         .testTarget(name: "PipelineTests", dependencies: ["Pipeline", "Grouping", "SampleData", "GuestPipeTestSupport"]),
         .testTarget(name: "SampleDataTests", dependencies: ["SampleData", "Ingest", "GuestPipeTestSupport"]),

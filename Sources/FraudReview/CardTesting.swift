@@ -26,8 +26,8 @@ public enum CardTestingDetector {
         let entries = ledger.entries
         let window = Int64(thresholds.burstWindowMinutes * 60)
         let minFailures = max(2, Int(thresholds.burstMinFailures))
-        var failedByEmail: [Int32: [Int]] = [:]
-        var failedByPhone: [Int32: [Int]] = [:]
+        var failedByEmail: [IdentifierID: [Int]] = [:]
+        var failedByPhone: [IdentifierID: [Int]] = [:]
         var smallFailures: [Int] = []
         var allFailures = 0
         var first = Int64.max, last = Int64.min
@@ -41,8 +41,8 @@ public enum CardTestingDetector {
             last = max(last, entry.created)
             guard entry.status == .failed else { continue }
             allFailures += 1
-            if grouping.identifiers.email[index] >= 0 { failedByEmail[grouping.identifiers.email[index], default: []].append(index) }
-            if grouping.identifiers.phone[index] >= 0 { failedByPhone[grouping.identifiers.phone[index], default: []].append(index) }
+            if grouping.identifiers.email[index].isIdentifier { failedByEmail[grouping.identifiers.email[index], default: []].append(index) }
+            if grouping.identifiers.phone[index].isIdentifier { failedByPhone[grouping.identifiers.phone[index], default: []].append(index) }
             let limit = Int64(thresholds.burstMaxAmount * pow10(entry.currency?.exponent ?? 2))
             if entry.amount <= limit { smallFailures.append(index) }
         }

@@ -30,12 +30,12 @@ public struct FraudContext {
         var cardEmail: [UInt64] = []
         for index in 0..<ledger.entries.count {
             let card = ids.card[index]
-            guard card >= 0 else { continue }
-            if ids.email[index] >= 0 {
-                contactCard.append(UInt64(ids.email[index]) << 32 | UInt64(card))
-                cardEmail.append(UInt64(card) << 32 | UInt64(ids.email[index]))
+            guard card.isIdentifier else { continue }
+            if ids.email[index].isIdentifier {
+                contactCard.append(UInt64(ids.email[index].rawValue) << 32 | UInt64(card.rawValue))
+                cardEmail.append(UInt64(card.rawValue) << 32 | UInt64(ids.email[index].rawValue))
             }
-            if ids.phone[index] >= 0 { contactCard.append(UInt64(ids.phone[index]) << 32 | UInt64(card)) }
+            if ids.phone[index].isIdentifier { contactCard.append(UInt64(ids.phone[index].rawValue) << 32 | UInt64(card.rawValue)) }
         }
         cardsByContact = FraudContext.distinctCounts(contactCard, size: size)
         emailsByCard = FraudContext.distinctCounts(cardEmail, size: size)
@@ -59,8 +59,8 @@ public struct FraudContext {
         var best = 0
         let ids = grouping.identifiers
         for index in guest.payments {
-            if ids.email[index] >= 0 { best = max(best, Int(cardsByContact[Int(ids.email[index])])) }
-            if ids.phone[index] >= 0 { best = max(best, Int(cardsByContact[Int(ids.phone[index])])) }
+            if ids.email[index].isIdentifier { best = max(best, Int(cardsByContact[ids.email[index].index])) }
+            if ids.phone[index].isIdentifier { best = max(best, Int(cardsByContact[ids.phone[index].index])) }
         }
         return best
     }
@@ -69,8 +69,8 @@ public struct FraudContext {
     func maxEmailsBehindCard(of guest: GuestSummary) -> Int {
         var best = 0
         let ids = grouping.identifiers
-        for index in guest.payments where ids.card[index] >= 0 {
-            best = max(best, Int(emailsByCard[Int(ids.card[index])]))
+        for index in guest.payments where ids.card[index].isIdentifier {
+            best = max(best, Int(emailsByCard[ids.card[index].index]))
         }
         return best
     }

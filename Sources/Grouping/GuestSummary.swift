@@ -65,7 +65,7 @@ public final class GuestSummary: @unchecked Sendable {
         self.id = id
         anchor = group.anchor
         payments = group.payments
-        var cardLabels: [UInt64] = [], emailIDs: [Int32] = [], phoneIDs: [Int32] = []
+        var cardLabels: [UInt64] = [], emailIDs: [IdentifierID] = [], phoneIDs: [IdentifierID] = []
         var totals: [(Currency, CurrencyTotals)] = []
         let pool = ledger.pool
         for index in group.payments {
@@ -90,11 +90,11 @@ public final class GuestSummary: @unchecked Sendable {
                 if entry.brand != 0 || entry.last4 != 0 { cardLabels.append(UInt64(entry.brand) << 32 | UInt64(entry.last4)) }
                 latestCardPayment = index
             }
-            if identifiers.email[index] >= 0 { emailIDs.append(identifiers.email[index]) }
-            if identifiers.phone[index] >= 0 { phoneIDs.append(identifiers.phone[index]) }
+            if identifiers.email[index].isIdentifier { emailIDs.append(identifiers.email[index]) }
+            if identifiers.phone[index].isIdentifier { phoneIDs.append(identifiers.phone[index]) }
         }
         currencyTotals = totals.sorted { $0.0 < $1.0 }.map { (currency: $0.0, totals: $0.1) }
-        func values(_ ids: [Int32]) -> [String] {
+        func values(_ ids: [IdentifierID]) -> [String] {
             ids.count == 1 ? [identifiers.table[ids[0]].value] : Array(Set(ids)).map { identifiers.table[$0].value }.sorted()
         }
         self.emails = values(emailIDs)

@@ -1,6 +1,4 @@
-import Codecs
 import GuestPipeCore
-import Ingest
 
 /// One payment as the grouping stage keeps it: numbers inline, text as pool ids, the payment
 /// key as bytes in the ledger's arena. 136 bytes, so millions fit in memory.
@@ -43,6 +41,8 @@ public struct LedgerEntry: Sendable {
     public var file: UInt32 = 0
     public var line: UInt32 = 0
 
+    /// An empty entry (inlinable: the reader's batches make one per row).
+    @inlinable
     public init() {}
 
     public var currency: Currency? {
@@ -58,81 +58,6 @@ public let ledgerColumns: Set<PaymentColumn> = [
     .disputedAmount, .disputeStatus, .disputeReason, .disputeDate, .disputeID,
     .cvcCheck, .avsZipCheck, .cardIssueCountry, .riskLevel, .riskScore, .terminalReaderID,
 ]
-
-/// A file's payments in compact form, built on the reading thread with its own string pool;
-/// merged into the ledger later, in export order.
-public final class PaymentBatch {
-    public var entries: [LedgerEntry] = []
-    public var keys: [UInt8] = []
-    public let pool: StringPool
-    /// Rejected rows, compressed as they come (memory follows their compressed size).
-    public var rejections = RejectLog()
-    public var report: FileReport
-
-    public init(path: String) {
-        report = FileReport(path: path)
-        pool = StringPool()
-    }
-
-    /// Last value and id per low-cardinality column: most rows repeat the previous row's brand,
-    /// country or status, so comparing a few bytes saves the hash lookup.
-    private var recent = [(bytes: [UInt8], id: UInt32)](repeating: ([], 0), count: 10)
-
-    @inline(__always)
-    private func internRepeating(_ value: UnsafeBufferPointer<UInt8>, _ slot: Int) -> UInt32 {
-        if value.isEmpty { return 0 }
-        if recent[slot].bytes.elementsEqual(value) { return recent[slot].id }
-        let id = pool.intern(bytes: value)
-        recent[slot] = (Array(value), id)
-        return id
-    }
-
-    /// Rebuilds a batch from archived parts.
-    public init(report: FileReport, entries: [LedgerEntry], keys: [UInt8], pool: StringPool, rejections: RejectLog) {
-        self.report = report
-        self.entries = entries
-        self.keys = keys
-        self.pool = pool
-        self.rejections = rejections
-    }
-
-    /// Adds a payment as the reader decoded it, interning its text straight from the CSV bytes
-    /// (called in file order).
-    public func add(_ payment: PaymentRecord) {
-        var entry = LedgerEntry()
-        entry.keyOffset = UInt32(keys.count)
-        payment.withKey { keys.append(contentsOf: $0) }
-        entry.keyLength = UInt16(keys.count - Int(entry.keyOffset))
-        entry.status = payment.status
-        entry.mode = payment.mode
-        entry.hasCustomer = payment.hasCustomer
-        entry.currency = payment.currency
-        entry.created = payment.created
-        entry.amount = payment.amount
-        entry.refunded = payment.amountRefunded
-        entry.disputed = payment.disputedAmount
-        entry.disputeDate = payment.disputeDate ?? .min
-        entry.card = payment.withText(.cardFingerprint) { pool.append(bytes: $0) }
-        entry.email = payment.withEmail { pool.append(bytes: $0) }
-        entry.phone = payment.withText(.phone) { pool.intern(bytes: $0) }
-        entry.name = payment.withText(.name) { pool.intern(bytes: $0) }
-        entry.brand = payment.withText(.cardBrand) { internRepeating($0, 0) }
-        entry.last4 = payment.withText(.cardLast4) { pool.intern(bytes: $0) }
-        entry.billingCountry = payment.withText(.billingCountry) { internRepeating($0, 1) }
-        entry.disputeStatus = payment.withDisputeStatus { internRepeating($0, 2) }
-        entry.disputeReason = payment.withText(.disputeReason) { internRepeating($0, 3) }
-        entry.rawStatus = payment.withText(.status) { internRepeating($0, 4) }
-        entry.cvcCheck = payment.withText(.cvcCheck) { internRepeating($0, 5) }
-        entry.avsZipCheck = payment.withText(.avsZipCheck) { internRepeating($0, 6) }
-        entry.issueCountry = payment.withText(.cardIssueCountry) { internRepeating($0, 7) }
-        entry.riskLevel = payment.withText(.riskLevel) { internRepeating($0, 8) }
-        entry.riskScore = payment.withText(.riskScore) { internRepeating($0, 9) }
-        entry.terminalReader = payment.withText(.terminalReaderID) { pool.intern(bytes: $0) }
-        entry.fields = payment.fields
-        entry.line = UInt32(clamping: payment.line)
-        entries.append(entry)
-    }
-}
 
 /// Every payment once: the copy from the later export wins, column by column, for the columns
 /// that export carries (guests.md, "Exports overlap").
@@ -195,20 +120,20 @@ public final class PaymentLedger {
         if keyBytes > keys.capacity { keys.reserveCapacity(keyBytes) }
     }
 
-    /// Merges one file's batch; files must come in export order (earliest first).
-    public func merge(_ batch: PaymentBatch, fileIndex: UInt32) {
-        var remap = [UInt32](repeating: 0, count: batch.pool.count)
-        let incomingPool = batch.pool
+    /// Merges one file's payments: `entries`, whose keys are in `keys` and whose text ids are
+    /// ids in `pool`. Files must come in export order (earliest first).
+    public func merge(_ incomingEntries: [LedgerEntry], keys incomingKeys: [UInt8], pool incomingPool: StringPool, fileIndex: UInt32) {
+        var remap = [UInt32](repeating: 0, count: incomingPool.count)
         for local in 1..<incomingPool.count {
             remap[local] = incomingPool.withBytes(UInt32(local)) { pool.intern(bytes: $0, hash: incomingPool.hash(of: UInt32(local))) }
         }
-        if entries.capacity < entries.count + batch.entries.count {
-            entries.reserveCapacity(entries.count + batch.entries.count)
+        if entries.capacity < entries.count + incomingEntries.count {
+            entries.reserveCapacity(entries.count + incomingEntries.count)
         }
-        batch.keys.withUnsafeBufferPointer { batchKeys in
-            for var incoming in batch.entries {
+        incomingKeys.withUnsafeBufferPointer { incomingKeys in
+            for var incoming in incomingEntries {
                 let start = Int(incoming.keyOffset)
-                let keyBytes = UnsafeBufferPointer(rebasing: batchKeys[start..<start + Int(incoming.keyLength)])
+                let keyBytes = UnsafeBufferPointer(rebasing: incomingKeys[start..<start + Int(incoming.keyLength)])
                 incoming.card = remap[Int(incoming.card)]
                 incoming.email = remap[Int(incoming.email)]
                 incoming.phone = remap[Int(incoming.phone)]

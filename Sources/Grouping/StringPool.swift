@@ -53,7 +53,8 @@ public final class StringPool: @unchecked Sendable {
         return text.withUTF8 { intern(bytes: $0) }
     }
 
-    @inline(__always)
+    /// Inlinable: the reader's batches (in Pipeline) call it for most text of every row.
+    @inlinable @inline(__always)
     public func intern(bytes: UnsafeBufferPointer<UInt8>) -> UInt32 {
         if bytes.isEmpty { return 0 }
         return intern(bytes: bytes, hash: StringPool.hash(bytes))
@@ -188,7 +189,7 @@ public final class StringPool: @unchecked Sendable {
         }
     }
 
-    @inline(__always)
+    @inlinable @inline(__always)
     public static func hash(_ bytes: UnsafeBufferPointer<UInt8>) -> UInt64 {
         var hash: UInt64 = 0xCBF2_9CE4_8422_2325
         for byte in bytes { hash = (hash ^ UInt64(byte)) &* 0x0000_0100_0000_01B3 }

@@ -47,10 +47,11 @@ public struct RunSettings {
     /// A window run (`--since`/`--until`) reports on a slice and never changes the state.
     var isWindow: Bool { grouping.window != nil }
 
-    /// What must stay the same between runs on one state (else exit 78 until --rebuild).
+    /// What must stay the same between runs on one state (else exit 78 until --rebuild). The
+    /// policy's part comes from the policy's own type (its name, and its settings if it has any).
     var groupingFingerprint: String {
         let n = grouping.normalization
-        let text = "policy=\(grouping.policy.rawValue)|region=\(n.phoneRegion)|provider=\(n.emailProviderRules)|placeholders=\(n.placeholders.map { $0.lowercased() }.sorted().joined(separator: "\u{1}"))|test=\(grouping.includeTest)"
+        let text = "policy=\(grouping.policyFingerprint)|region=\(n.phoneRegion)|provider=\(n.emailProviderRules)|placeholders=\(n.placeholders.map { $0.lowercased() }.sorted().joined(separator: "\u{1}"))|test=\(grouping.includeTest)"
         return String(Hashing.sha256Hex(Array(text.utf8)).prefix(16))
     }
 }

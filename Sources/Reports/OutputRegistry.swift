@@ -3,7 +3,6 @@ import Foundation
 import FraudReview
 import GuestPipeCore
 import Grouping
-import Ingest
 
 /// Everything a run's outputs are written from, prepared by the pipeline. The summary and the
 /// report model are made on first use, while the large CSV files are being written.

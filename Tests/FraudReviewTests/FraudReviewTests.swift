@@ -4,6 +4,7 @@ import GuestPipeCore
 import GuestPipeTestSupport
 import Grouping
 import Ingest
+import Pipeline
 import SampleData
 import Codecs
 import XCTest
@@ -35,7 +36,7 @@ final class FraudReviewTests: XCTestCase {
         let ids = context.grouping.identifiers
         /// The card fingerprints a guest paid with (normalised).
         func fingerprints(_ index: Int) -> Set<String> {
-            Set(guests[index].payments.compactMap { ids.card[$0] >= 0 ? ids.table[ids.card[$0]].value : nil })
+            Set(guests[index].payments.compactMap { ids.card[$0].isIdentifier ? ids.table[ids.card[$0]].value : nil })
         }
         var planted = Set<Int>()
         for scenario in PlantedCase.allCases {

@@ -3,6 +3,7 @@ import GuestPipeCore
 import GuestPipeTestSupport
 import Grouping
 import Ingest
+import Pipeline
 import XCTest
 
 /// A payment row of a behaviour table, written as a new-generation Dashboard export row.

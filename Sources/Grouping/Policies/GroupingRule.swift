@@ -1,0 +1,49 @@
+/// How one grouping policy makes guests: the part of grouping after the shared prelude
+/// (`GroupingPrelude`), which has classified every payment, normalised and numbered its
+/// identifiers and put the guest payments in (created, payment id) order. One type per
+/// `GroupingPolicy` case; `GroupingPolicy.rule(_:)` picks it.
+protocol GroupingRule {
+    /// The policy's name and its own settings, as they enter the state's grouping fingerprint
+    /// (a state built under another fingerprint is regrouped only with `--rebuild`). A policy
+    /// without settings gives its name.
+    var fingerprint: String { get }
+
+    /// Puts every payment of `payments.order` into one guest of `guests`.
+    func makeGuests(from payments: GuestPayments, into guests: inout GuestAssignments)
+}
+
+/// What a rule groups: the guest payments, in order, with their identifiers.
+struct GuestPayments {
+    /// Guest payments (ledger indices) in (created, payment id) order, the id compared byte by
+    /// byte: the order "first" and "most recently" refer to.
+    let order: [Int]
+    /// Each payment's identifier ids and the table they index.
+    let identifiers: PaymentIdentifiers
+
+    var table: IdentifierTable { identifiers.table }
+}
+
+/// The guests a rule makes, and the role of every payment. Payments the prelude left to the
+/// rule are `.unmatched` until the rule adds them to a guest.
+struct GuestAssignments {
+    private(set) var guests: [GuestGroup] = []
+    private(set) var roles: [PaymentRole]
+
+    init(roles: [PaymentRole]) {
+        self.roles = roles
+    }
+
+    /// Starts a guest with no payments yet; returns its index.
+    @inline(__always)
+    mutating func startGuest(anchor: Identifier) -> Int {
+        guests.append(GuestGroup(anchor: anchor, payments: []))
+        return guests.count - 1
+    }
+
+    /// Adds `payment` (a ledger index) to guest `guest`, matched through an identifier of `kind`.
+    @inline(__always)
+    mutating func add(_ payment: Int, to guest: Int, matchedBy kind: IdentifierKind) {
+        guests[guest].payments.append(payment)
+        roles[payment] = .guest(guest, kind)
+    }
+}
