@@ -15,7 +15,7 @@ struct SharedOptions: ParsableArguments {
     @Option(help: "State folder: runs become incremental (only new or changed exports are read).")
     var state: String?
 
-    @Option(help: "Grouping policy: card (card, else email, else phone) or dashboard (most recent matching identifier).")
+    @Option(help: "Grouping policy (default card: card, else email, else phone); docs/GUESTS.md explains each.")
     var policy: GroupingPolicy?
 
     @Option(help: "Region for phone numbers without a country code (ISO 3166, e.g. US, GB). Default US.")
