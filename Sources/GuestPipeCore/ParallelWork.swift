@@ -38,11 +38,11 @@ public enum ParallelWork {
     public static func both<A, B>(_ first: () -> A, _ second: () -> B) -> (A, B) {
         var a: A?
         var b: B?
-        withoutActuallyEscaping(first) { first in
-            withoutActuallyEscaping(second) { second in
-                let results = try? map(2) { index -> Any in index == 0 ? first() as Any : second() as Any }
-                a = results?[0] as? A
-                b = results?[1] as? B
+        withUnsafeMutablePointer(to: &a) { a in
+            withUnsafeMutablePointer(to: &b) { b in
+                perform(2) { index in
+                    if index == 0 { a.pointee = first() } else { b.pointee = second() }
+                }
             }
         }
         return (a!, b!)

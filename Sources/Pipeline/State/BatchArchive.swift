@@ -63,12 +63,16 @@ enum BatchArchive {
             let stored = try reader.lengthPrefixed { pool.append(bytes: $0) }
             guard stored == UInt32(index) else { throw reader.corrupt("empty string out of place") }
         }
+        let strings = UInt32(clamping: stringCount)
         for entry in entries {
-            guard Int(entry.keyOffset) + Int(entry.keyLength) <= keys.count, entry.keyLength > 0,
-                  Int(entry.currencyIndex) <= Currency.all.count,
-                  [entry.card, entry.email, entry.phone, entry.name, entry.brand, entry.last4, entry.billingCountry,
-                   entry.disputeStatus, entry.disputeReason, entry.rawStatus, entry.cvcCheck, entry.avsZipCheck,
-                   entry.issueCountry, entry.riskLevel, entry.riskScore, entry.terminalReader].allSatisfy({ UInt64($0) < stringCount })
+            // Every pool reference below the pool's size (no array per entry: millions are checked).
+            let outside = entry.card >= strings || entry.email >= strings || entry.phone >= strings || entry.name >= strings
+                || entry.brand >= strings || entry.last4 >= strings || entry.billingCountry >= strings
+                || entry.disputeStatus >= strings || entry.disputeReason >= strings || entry.rawStatus >= strings
+                || entry.cvcCheck >= strings || entry.avsZipCheck >= strings || entry.issueCountry >= strings
+                || entry.riskLevel >= strings || entry.riskScore >= strings || entry.terminalReader >= strings
+            guard !outside, Int(entry.keyOffset) + Int(entry.keyLength) <= keys.count, entry.keyLength > 0,
+                  Int(entry.currencyIndex) <= Currency.all.count
             else { throw reader.corrupt("a payment refers outside the archive") }
         }
         let rejections = try RejectLog(decoding: &reader)
