@@ -27,7 +27,7 @@ public struct ReviewEntry: Sendable {
 public struct FraudReviewer {
     /// Every signal, in the order of the `fraud_review.csv` columns.
     public static let signals: [FraudSignal] = [
-        DisputesSignal(), DisputeRateSignal(), CardTestingSignal(), CardsPerEmailOrPhoneSignal(), EmailsPerCardSignal(),
+        DisputesSignal(), DisputeRateSignal(), CardTestingSignal(), ConfirmedCardSignal(), CardsPerEmailOrPhoneSignal(), EmailsPerCardSignal(),
         RefundRateSignal(), VelocitySignal(), CountryMismatchSignal(), CheckFailuresSignal(), RiskColumnsSignal(),
     ]
 

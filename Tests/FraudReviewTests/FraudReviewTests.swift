@@ -80,6 +80,50 @@ final class FraudReviewTests: XCTestCase {
         }
     }
 
+    /// A ledger from CSV rows (no header) in the given columns.
+    func ledger(_ header: String, _ rows: [String]) throws -> (PaymentLedger, GroupingResult) {
+        let ledger = PaymentLedger()
+        let batch = PaymentBatch(path: "b.csv")
+        _ = try PaymentFileReader.readRecords(source: Codecs.MemoryByteSource(Array((header + "\n" + rows.joined(separator: "\n") + "\n").utf8)), name: "b.csv",
+                                             columns: ledgerColumns, onRecord: { batch.add($0) }, onRejection: { XCTFail($0.message) })
+        ledger.merge(batch, fileIndex: 0)
+        return (ledger, Grouper(settings: GroupingSettings()).group(ledger))
+    }
+
+    func testASlowAccountWideBurstIsFoundAndItsSuccessfulPaymentsAreConfirmedCards() throws {
+        // Six small payments with fresh cards and no contact data, 20 minutes apart (100 minutes in
+        // all): four fail, two succeed. Around them: an ordinary 49.00 payment with a fresh card
+        // and a 2.00 payment with a card seen two days before; neither has the burst's shape.
+        let header = "id,Created date (UTC),Amount,Currency,Status,Customer ID,Card Fingerprint"
+        var rows = ["ch_old,2026-03-01 10:00:00,25.00,usd,Paid,,fpKnownCard00001"]
+        for (index, status) in ["Failed", "Failed", "Paid", "Failed", "Failed", "Paid"].enumerated() {
+            rows.append("ch_t\(index),2026-03-03 \(10 + index * 20 / 60):\(String(format: "%02d", index * 20 % 60)):00,1.00,usd,\(status),,fpTester0000000\(index)")
+        }
+        rows.append("ch_big,2026-03-03 10:30:00,49.00,usd,Paid,,fpOrdinary000001")
+        rows.append("ch_known,2026-03-03 10:50:00,2.00,usd,Paid,,fpKnownCard00001")
+        let (ledger, grouping) = try ledger(header, rows)
+        let context = FraudContext(ledger: ledger, grouping: grouping, thresholds: FraudThresholds())
+        XCTAssertEqual(context.bursts.count, 1)
+        let burst = try XCTUnwrap(context.bursts.first)
+        XCTAssertEqual(burst.scope, .account)
+        let ids = Set(burst.payments.map { ledger.key($0) })
+        XCTAssertEqual(ids, Set((0..<6).map { "ch_t\($0)" }), "members: the six tester payments, not the ordinary or the known card")
+        XCTAssertEqual(burst.failures, 4)
+        XCTAssertEqual(Set(burst.confirmed.map { ledger.key($0) }), ["ch_t2", "ch_t5"])
+        let guests = grouping.guests.enumerated().map { GuestSummary(id: "g\($0.offset)", group: $0.element, ledger: ledger, identifiers: grouping.identifiers) }
+        let queue = FraudReviewer(context: context).review(guests)
+        let confirmed = queue.filter { $0.findings.contains { $0.signal == "confirmed_card" } }
+        XCTAssertEqual(confirmed.count, 2)
+        XCTAssertTrue(confirmed.allSatisfy { $0.tier == .high })
+        XCTAssertEqual(queue.filter { $0.findings.contains { $0.signal == "card_testing" } }.count, 6)
+        // Fewer attempts than burst_min_attempts is no burst.
+        let fewer = FraudContext(ledger: ledger, grouping: grouping, thresholds: try FraudThresholds(validating: ["burst_min_attempts": 7]))
+        XCTAssertTrue(fewer.bursts.isEmpty)
+        // A chain breaks where failures are more than burst_gap_minutes apart.
+        let tight = FraudContext(ledger: ledger, grouping: grouping, thresholds: try FraudThresholds(validating: ["burst_gap_minutes": 15]))
+        XCTAssertTrue(tight.bursts.isEmpty)
+    }
+
     func testSignalWeightsComeFromTheSettings() throws {
         func points(_ queue: [ReviewEntry], _ signal: String) -> Set<Int> {
             Set(queue.flatMap(\.findings).filter { $0.signal == signal }.map(\.points))
