@@ -31,7 +31,10 @@ public struct FraudThresholds: Sendable {
     public var burstDensityFactor = 5.0
     /// CVC or postal-code check failures.
     public var checkFailures = 1.0
-    /// Score at which a guest enters the review queue, and at which it is high priority.
+    /// Score from which a guest is in the queue at all (`watch`), so that one weak signal (a
+    /// failed CVC, a country mismatch) does not queue a guest alone; from which it is `review`,
+    /// and `high`. A confirmed card is `high` whatever its score.
+    public var queueScore = 30.0
     public var reviewScore = 40.0
     public var highScore = 70.0
     /// Visa VAMP: 1.5% from April 2026, 2.2% before; counted above 1,500 incidents a month.
@@ -153,6 +156,7 @@ public struct FraudThresholds: Sendable {
         Setting(name: "burst_max_amount", value: .number(\.burstMaxAmount)),
         Setting(name: "burst_density_factor", value: .number(\.burstDensityFactor)),
         Setting(name: "check_failures", value: .number(\.checkFailures)),
+        Setting(name: "queue_score", value: .number(\.queueScore)),
         Setting(name: "review_score", value: .number(\.reviewScore)),
         Setting(name: "high_score", value: .number(\.highScore)),
         Setting(name: "vamp_threshold", value: .number(\.vampThreshold)),

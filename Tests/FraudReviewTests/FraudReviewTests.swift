@@ -61,6 +61,10 @@ final class FraudReviewTests: XCTestCase {
         print("fraud review: signals among flagged ordinary guests: \(signalCounts.sorted { $0.key < $1.key })")
         print("fraud review: \(flagged.count) of \(ordinary.count) ordinary guests flagged for review (\(String(format: "%.2f", share * 100))%), \(planted.count) planted guests, \(inBursts.count) card-testing guests")
         XCTAssertLessThan(share, 0.02, "few ordinary guests are flagged")
+        // Any tier: one weak signal alone does not queue a guest (queue_score).
+        let queued = queue.filter { ordinary.contains($0.guest) }.count
+        print("fraud review: \(queued) of \(ordinary.count) ordinary guests in the queue at any tier")
+        XCTAssertLessThan(Double(queued) / Double(ordinary.count), 0.03, "the queue is not full of ordinary guests")
         // Every planted guest ranks in the top 5% of all guests.
         for index in planted {
             let position = queue.firstIndex { $0.guest == index }!
@@ -124,15 +128,37 @@ final class FraudReviewTests: XCTestCase {
         XCTAssertTrue(tight.bursts.isEmpty)
     }
 
+    func testOneWeakSignalDoesNotQueueAGuestAloneButTwoStrongOnesDo() throws {
+        let header = "id,Created date (UTC),Amount,Currency,Status,Customer ID,Card Fingerprint,Card CVC Status,Card Issue Country,Card Address Country,Dispute Status,Dispute Reason"
+        let rows = ["ch_cvc,2026-03-01 10:00:00,25.00,usd,Paid,,fpOneFailedCvc01,fail,US,US,,",
+                    "ch_country,2026-03-01 11:00:00,25.00,usd,Paid,,fpOtherCountry01,pass,GB,US,,",
+                    "ch_both,2026-03-01 12:00:00,25.00,usd,Paid,,fpBothWeak000001,fail,GB,US,,",
+                    "ch_dispute,2026-03-01 13:00:00,25.00,usd,Paid,,fpDisputed000001,pass,US,US,needs_response,general"]
+        let (ledger, grouping) = try ledger(header, rows)
+        let guests = grouping.guests.enumerated().map { GuestSummary(id: "g\($0.offset)", group: $0.element, ledger: ledger, identifiers: grouping.identifiers) }
+        func queued(_ settings: [String: Double]) throws -> [String: ReviewEntry.Tier] {
+            let context = FraudContext(ledger: ledger, grouping: grouping, thresholds: try FraudThresholds(validating: settings))
+            var result: [String: ReviewEntry.Tier] = [:]
+            for entry in FraudReviewer(context: context).review(guests) { result[ledger.key(guests[entry.guest].payments[0])] = entry.tier }
+            return result
+        }
+        // 10 (CVC), 10 (country), 20 (both) stay out; a dispute (15 + dispute rate 15 = 30) is queued.
+        XCTAssertEqual(try queued([:]), ["ch_dispute": .watch])
+        XCTAssertEqual(try queued(["queue_score": 20]), ["ch_dispute": .watch, "ch_both": .watch])
+        XCTAssertEqual(try queued(["queue_score": 10]), ["ch_dispute": .watch, "ch_both": .watch, "ch_cvc": .watch, "ch_country": .watch])
+        XCTAssertEqual(try queued(["review_score": 30]), ["ch_dispute": .review])
+    }
+
     func testSignalWeightsComeFromTheSettings() throws {
         func points(_ queue: [ReviewEntry], _ signal: String) -> Set<Int> {
             Set(queue.flatMap(\.findings).filter { $0.signal == signal }.map(\.points))
         }
-        let defaults = try review(payments: 3000, days: 2, seed: 5).queue
+        // queue_score 0: every guest with a signal is listed, so weights cannot change who is.
+        let defaults = try review(payments: 3000, days: 2, seed: 5, thresholds: FraudThresholds(validating: ["queue_score": 0])).queue
         XCTAssertEqual(points(defaults, "card_testing"), [40])
         XCTAssertEqual(points(defaults, "dispute_rate"), [15])
         let weighted = try review(payments: 3000, days: 2, seed: 5,
-                                  thresholds: FraudThresholds(validating: ["card_testing_points": 7, "dispute_rate_points": 3])).queue
+                                  thresholds: FraudThresholds(validating: ["card_testing_points": 7, "dispute_rate_points": 3, "queue_score": 0])).queue
         XCTAssertEqual(points(weighted, "card_testing"), [7])
         XCTAssertEqual(points(weighted, "dispute_rate"), [3])
         XCTAssertEqual(Set(weighted.map(\.guestID)), Set(defaults.map(\.guestID)), "weights change scores, not who has a signal")

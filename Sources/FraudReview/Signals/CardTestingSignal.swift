@@ -23,7 +23,8 @@ struct CardTestingSignal: FraudSignal {
 /// A payment of the guest succeeded inside a card-testing burst: a card the tester confirmed
 /// works, about to be used for real fraud.
 struct ConfirmedCardSignal: FraudSignal {
-    let name = "confirmed_card"
+    static let signalName = "confirmed_card"
+    let name = Self.signalName
 
     func evaluate(_ guest: GuestSummary, _ context: FraudContext) -> SignalFinding? {
         let guestIndex = CardTestingSignal.guestIndex(guest, context)
