@@ -30,7 +30,7 @@ public struct CardTestingBurst: Sendable {
 /// each other more than `burst_gap_minutes` apart. A chain is a burst when its members number
 /// at least `burst_min_attempts`, with at least `burst_min_failures` failed and at least half as
 /// many distinct cards (members: the shaped payments of the same email, phone or, over the
-/// account, small amount, from the first failure to `burst_gap_minutes` after the last); an account chain must also hold `burst_density_factor` times the failures
+/// account, small amount, within `burst_gap_minutes` before the first failure and after the last); an account chain must also hold `burst_density_factor` times the failures
 /// the account's scattered small failures would put in its duration (at least `burst_window_minutes`).
 public enum CardTestingDetector {
     struct Shape {
@@ -95,22 +95,31 @@ public enum CardTestingDetector {
         return shape
     }
 
-    /// Account-wide bursts among the small shaped payments no email or phone burst holds.
+    /// Account-wide bursts among the small shaped payments, per currency (what is small in one
+    /// currency is not in another). A chain qualifies on all its members; the burst keeps those
+    /// no email or phone burst holds, and is dropped when none is left.
     static func accountBursts(_ shape: Shape, covered: Set<Int>, ledger: PaymentLedger, thresholds: FraudThresholds) -> [CardTestingBurst] {
-        let members = shape.ordered.filter { shape.small[$0] && !covered.contains($0) }
-        let failed = members.filter { ledger.entries[$0].status == .failed }
+        var byCurrency: [UInt16: [Int]] = [:]
+        for index in shape.ordered where shape.small[index] { byCurrency[ledger.entries[index].currencyIndex, default: []].append(index) }
         let gap = Int64(thresholds.burstGapMinutes * 60)
-        let runs = chains(failed, gap: gap, ledger: ledger)
-        // The account's usual rate: small failures outside any chain long enough to be a burst.
-        let scattered = runs.filter { Double($0.count) < thresholds.burstMinAttempts }.reduce(0) { $0 + $1.count }
         let times = ledger.entries.map(\.created)
         let span = max(Double((times.max() ?? 0) - (times.min() ?? 0)), 1)
-        let window = thresholds.burstWindowMinutes * 60
-        return runs.compactMap { run in
-            let burst = make(run, members: members, .account, "", ledger, thresholds)
-            let expected = Double(scattered) / span * max(Double(burst.end - burst.start), window)
-            return qualifies(burst, thresholds) && Double(burst.failures) >= thresholds.burstDensityFactor * expected ? burst : nil
+        var bursts: [CardTestingBurst] = []
+        for currency in byCurrency.keys.sorted() {
+            let members = byCurrency[currency]!
+            let runs = chains(members.filter { ledger.entries[$0].status == .failed }, gap: gap, ledger: ledger)
+            // The currency's usual rate: small failures outside any chain long enough to be a burst.
+            let scattered = runs.filter { Double($0.count) < thresholds.burstMinAttempts }.reduce(0) { $0 + $1.count }
+            for run in runs {
+                let whole = make(run, members: members, .account, "", ledger, thresholds)
+                let expected = Double(scattered) / span * max(Double(whole.end - whole.start), thresholds.burstWindowMinutes * 60)
+                guard qualifies(whole, thresholds), Double(whole.failures) >= thresholds.burstDensityFactor * expected else { continue }
+                let rest = whole.payments.filter { !covered.contains($0) }
+                guard !rest.isEmpty else { continue }
+                bursts.append(rest.count == whole.payments.count ? whole : make(rest, members: rest, .account, "", ledger, thresholds))
+            }
         }
+        return bursts
     }
 
     /// Splits time-ordered payments where two follow each other more than `gap` seconds apart.
@@ -132,14 +141,16 @@ public enum CardTestingDetector {
     }
 
     /// A burst of the failed chain `run`: its members are the shaped `members` (time order) from
-    /// the chain's first failure to `burst_gap_minutes` after its last (a success that ends a
-    /// burst belongs to it as a failure there would).
+    /// `burst_gap_minutes` before the chain's first failure to as long after its last (a success
+    /// that opens or ends a burst belongs to it as a failure there would).
     static func make(_ run: [Int], members: [Int], _ scope: CardTestingBurst.Scope, _ identifier: String, _ ledger: PaymentLedger,
                      _ t: FraudThresholds) -> CardTestingBurst {
-        let start = ledger.entries[run.first!].created, last = ledger.entries[run.last!].created
-        let payments = members.filter { ledger.entries[$0].created >= start && ledger.entries[$0].created <= last + Int64(t.burstGapMinutes * 60) }
+        let first = ledger.entries[run.first!].created, last = ledger.entries[run.last!].created
+        let gap = Int64(t.burstGapMinutes * 60)
+        let payments = members.filter { ledger.entries[$0].created >= first - gap && ledger.entries[$0].created <= last + gap }
         let cards = Set(payments.map { ledger.entries[$0].card }.filter { $0 != 0 })
         let confirmed = payments.filter { ledger.entries[$0].status.isSucceeded }
+        let start = payments.map { ledger.entries[$0].created }.min() ?? first
         let end = payments.map { ledger.entries[$0].created }.max() ?? last
         return CardTestingBurst(scope: scope, identifier: identifier, start: start, end: end, payments: payments,
                                 failures: payments.filter { ledger.entries[$0].status == .failed }.count,

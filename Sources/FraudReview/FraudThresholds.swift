@@ -19,8 +19,8 @@ public struct FraudThresholds: Sendable {
     /// Card testing (`CardTestingDetector`): a card first seen at most `burstGapMinutes` earlier
     /// gives a payment the burst shape; failed shaped payments more than `burstGapMinutes` apart
     /// break a chain; a burst has at least `burstMinAttempts` members, `burstMinFailures` of them
-    /// failed, and half as many distinct cards; members are taken up to `burstGapMinutes` after
-    /// the last failure; `burstWindowMinutes` is the shortest duration the density test assumes.
+    /// failed, and half as many distinct cards; members are taken from `burstGapMinutes` before
+    /// the first failure to as long after the last; `burstWindowMinutes` is the shortest duration the density test assumes.
     public var burstWindowMinutes = 10.0
     public var burstGapMinutes = 60.0
     public var burstMinAttempts = 5.0
