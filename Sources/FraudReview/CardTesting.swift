@@ -60,7 +60,7 @@ public enum CardTestingDetector {
                 }
             }
         }
-        bursts += accountBursts(shape, covered: Set(bursts.flatMap(\.payments)), ledger: ledger, thresholds: thresholds)
+        addAccountBursts(shape, to: &bursts, ledger: ledger, thresholds: thresholds)
         for index in bursts.indices {
             for payment in bursts[index].payments {
                 guard case .guest(let guest, _) = grouping.roles[payment] else { continue }
@@ -96,15 +96,16 @@ public enum CardTestingDetector {
     }
 
     /// Account-wide bursts among the small shaped payments, per currency (what is small in one
-    /// currency is not in another). A chain qualifies on all its members; the burst keeps those
-    /// no email or phone burst holds, and is dropped when none is left.
-    static func accountBursts(_ shape: Shape, covered: Set<Int>, ledger: PaymentLedger, thresholds: FraudThresholds) -> [CardTestingBurst] {
+    /// currency is not in another). A chain qualifies on all its members; when an email or phone
+    /// burst already holds some of them, the others join that burst (the one holding most).
+    static func addAccountBursts(_ shape: Shape, to contactBursts: inout [CardTestingBurst], ledger: PaymentLedger, thresholds: FraudThresholds) {
+        var holder: [Int: Int] = [:]
+        for (index, burst) in contactBursts.enumerated() { for payment in burst.payments { holder[payment] = index } }
         var byCurrency: [UInt16: [Int]] = [:]
         for index in shape.ordered where shape.small[index] { byCurrency[ledger.entries[index].currencyIndex, default: []].append(index) }
         let gap = Int64(thresholds.burstGapMinutes * 60)
         let times = ledger.entries.map(\.created)
         let span = max(Double((times.max() ?? 0) - (times.min() ?? 0)), 1)
-        var bursts: [CardTestingBurst] = []
         for currency in byCurrency.keys.sorted() {
             let members = byCurrency[currency]!
             let runs = chains(members.filter { ledger.entries[$0].status == .failed }, gap: gap, ledger: ledger)
@@ -114,12 +115,18 @@ public enum CardTestingDetector {
                 let whole = make(run, members: members, .account, "", ledger, thresholds)
                 let expected = Double(scattered) / span * max(Double(whole.end - whole.start), thresholds.burstWindowMinutes * 60)
                 guard qualifies(whole, thresholds), Double(whole.failures) >= thresholds.burstDensityFactor * expected else { continue }
-                let rest = whole.payments.filter { !covered.contains($0) }
+                let rest = whole.payments.filter { holder[$0] == nil }
+                let hosts = whole.payments.compactMap { holder[$0] }
+                guard let host = Set(hosts).max(by: { a, b in (hosts.filter { $0 == a }.count, b) < (hosts.filter { $0 == b }.count, a) }) else {
+                    contactBursts.append(whole)
+                    continue
+                }
                 guard !rest.isEmpty else { continue }
-                bursts.append(rest.count == whole.payments.count ? whole : make(rest, members: rest, .account, "", ledger, thresholds))
+                let joined = (contactBursts[host].payments + rest).sorted { (ledger.entries[$0].created, $0) < (ledger.entries[$1].created, $1) }
+                contactBursts[host] = make(joined, members: joined, contactBursts[host].scope, contactBursts[host].identifier, ledger, thresholds)
+                for payment in rest { holder[payment] = host }
             }
         }
-        return bursts
     }
 
     /// Splits time-ordered payments where two follow each other more than `gap` seconds apart.

@@ -128,6 +128,20 @@ final class FraudReviewTests: XCTestCase {
         XCTAssertTrue(tight.bursts.isEmpty)
     }
 
+    func testAttemptsWithoutTheSharedEmailJoinTheEmailBurstInsteadOfMakingASecondOne() throws {
+        // Seven small failures with fresh cards a minute apart; the 3rd and 6th left the email out.
+        let header = "id,Created date (UTC),Amount,Currency,Status,Customer ID,Card Fingerprint,Customer Email"
+        let rows = (0..<7).map { index in
+            "ch_e\(index),2026-03-03 10:0\(index):00,1.00,usd,Failed,,fpEmailBurst0000\(index),\(index == 2 || index == 5 ? "" : "tester@mailinator.com")"
+        }
+        let (ledger, grouping) = try ledger(header, rows)
+        let context = FraudContext(ledger: ledger, grouping: grouping, thresholds: FraudThresholds())
+        XCTAssertEqual(context.bursts.count, 1, "\(context.bursts.map { ($0.scope, $0.payments.count) })")
+        XCTAssertEqual(context.bursts.first?.scope, .email)
+        XCTAssertEqual(context.bursts.first?.payments.count, 7)
+        XCTAssertEqual(context.bursts.first?.guests.count, 7)
+    }
+
     func testOneWeakSignalDoesNotQueueAGuestAloneButTwoStrongOnesDo() throws {
         let header = "id,Created date (UTC),Amount,Currency,Status,Customer ID,Card Fingerprint,Card CVC Status,Card Issue Country,Card Address Country,Dispute Status,Dispute Reason"
         let rows = ["ch_cvc,2026-03-01 10:00:00,25.00,usd,Paid,,fpOneFailedCvc01,fail,US,US,,",
