@@ -1,8 +1,8 @@
 import GuestPipeCore
 import Grouping
 
-/// A card-testing burst: many failed payments within minutes, over the whole account or under
-/// one email or phone (guests.md: found across guests, not inside one).
+/// A card-testing burst: failed payments with fresh cards close together in time, over the whole
+/// account or under one email or phone (guests.md: found across guests, not inside one).
 public struct CardTestingBurst: Sendable {
     public enum Scope: String, Sendable { case account, email, phone }
 
@@ -11,91 +11,157 @@ public struct CardTestingBurst: Sendable {
     public var identifier: String
     public var start: Int64
     public var end: Int64
-    /// Ledger indices of the payments in the burst (failed ones and successes among them).
+    /// Ledger indices of the burst's members, in time order: every payment of the burst's shape
+    /// inside its window, failed or not.
     public var payments: [Int]
     public var failures: Int
     public var distinctCards: Int
-    /// Guests whose payments are in the burst.
+    /// Members that succeeded: cards the tester confirmed work.
+    public var confirmed: [Int] = []
+    /// Guests whose payments are in the burst, and those among them with a confirmed card.
     public var guests: Set<Int> = []
+    public var confirmedGuests: Set<Int> = []
 }
 
-/// Finds bursts with a sliding window over failed payments, per email, per phone, and over the
-/// whole account (small amounts only, and far above the account's usual failure rate).
+/// Finds bursts by density over time (README, "Card testing"). A payment has the burst *shape*
+/// when it is a guest (or unmatched) card payment whose card was first seen at most
+/// `burst_gap_minutes` earlier. Failed shaped payments are chained per email, per phone and,
+/// for small ones (≤ `burst_max_amount`), over the account: a chain breaks where two follow
+/// each other more than `burst_gap_minutes` apart. A chain is a burst when its members number
+/// at least `burst_min_attempts`, with at least `burst_min_failures` failed and at least half as
+/// many distinct cards (members: the shaped payments of the same email, phone or, over the
+/// account, small amount, within `burst_gap_minutes` before the first failure and after the last); an account chain must also hold `burst_density_factor` times the failures
+/// the account's scattered small failures would put in its duration (at least `burst_window_minutes`).
 public enum CardTestingDetector {
+    struct Shape {
+        var shaped: [Bool]
+        var small: [Bool]
+        /// Shaped payments in time order.
+        var ordered: [Int]
+    }
+
     public static func find(ledger: PaymentLedger, grouping: GroupingResult, thresholds: FraudThresholds) -> [CardTestingBurst] {
-        let entries = ledger.entries
-        let window = Int64(thresholds.burstWindowMinutes * 60)
-        let minFailures = max(2, Int(thresholds.burstMinFailures))
-        var failedByEmail: [IdentifierID: [Int]] = [:]
-        var failedByPhone: [IdentifierID: [Int]] = [:]
-        var smallFailures: [Int] = []
-        var allFailures = 0
-        var first = Int64.max, last = Int64.min
+        let shape = shapeOf(ledger: ledger, grouping: grouping, thresholds: thresholds)
+        let ids = grouping.identifiers
+        let gap = Int64(thresholds.burstGapMinutes * 60)
+        var byEmail: [IdentifierID: [Int]] = [:], byPhone: [IdentifierID: [Int]] = [:]
+        for index in shape.ordered {
+            if ids.email[index].isIdentifier { byEmail[ids.email[index], default: []].append(index) }
+            if ids.phone[index].isIdentifier { byPhone[ids.phone[index], default: []].append(index) }
+        }
+        var bursts: [CardTestingBurst] = []
+        for (scope, groups) in [(CardTestingBurst.Scope.email, byEmail), (.phone, byPhone)] {
+            for id in groups.keys.sorted(by: { $0.rawValue < $1.rawValue }) {
+                let members = groups[id]!
+                let failed = members.filter { ledger.entries[$0].status == .failed }
+                for run in chains(failed, gap: gap, ledger: ledger) {
+                    let burst = make(run, members: members, scope, ids.table[id].value, ledger, thresholds)
+                    if qualifies(burst, thresholds) && !bursts.contains(where: { $0.payments == burst.payments }) { bursts.append(burst) }
+                }
+            }
+        }
+        addAccountBursts(shape, to: &bursts, ledger: ledger, thresholds: thresholds)
+        for index in bursts.indices {
+            for payment in bursts[index].payments {
+                guard case .guest(let guest, _) = grouping.roles[payment] else { continue }
+                bursts[index].guests.insert(guest)
+                if ledger.entries[payment].status.isSucceeded { bursts[index].confirmedGuests.insert(guest) }
+            }
+        }
+        return bursts.sorted { ($0.start, $0.scope.rawValue, $0.identifier) < ($1.start, $1.scope.rawValue, $1.identifier) }
+    }
+
+    /// Which payments have the burst shape, which are small, and the shaped ones in time order.
+    static func shapeOf(ledger: PaymentLedger, grouping: GroupingResult, thresholds: FraudThresholds) -> Shape {
+        let entries = ledger.entries, ids = grouping.identifiers
+        var firstSeen = [Int64](repeating: .max, count: ids.table.identifiers.count)
+        for index in entries.indices where ids.card[index].isIdentifier {
+            firstSeen[ids.card[index].index] = min(firstSeen[ids.card[index].index], entries[index].created)
+        }
+        let gap = Int64(thresholds.burstGapMinutes * 60)
+        var shape = Shape(shaped: [Bool](repeating: false, count: entries.count), small: [Bool](repeating: false, count: entries.count), ordered: [])
         for (index, role) in grouping.roles.enumerated() {
             switch role {
             case .guest, .unmatched: break
             default: continue
             }
             let entry = entries[index]
-            first = min(first, entry.created)
-            last = max(last, entry.created)
-            guard entry.status == .failed else { continue }
-            allFailures += 1
-            if grouping.identifiers.email[index].isIdentifier { failedByEmail[grouping.identifiers.email[index], default: []].append(index) }
-            if grouping.identifiers.phone[index].isIdentifier { failedByPhone[grouping.identifiers.phone[index], default: []].append(index) }
-            let limit = Int64(thresholds.burstMaxAmount * pow10(entry.currency?.exponent ?? 2))
-            if entry.amount <= limit { smallFailures.append(index) }
+            guard ids.card[index].isIdentifier, entry.created - firstSeen[ids.card[index].index] <= gap else { continue }
+            shape.shaped[index] = true
+            shape.small[index] = entry.amount <= Int64(thresholds.burstMaxAmount * pow10(entry.currency?.exponent ?? 2))
+            shape.ordered.append(index)
         }
-        var bursts: [CardTestingBurst] = []
-        for (id, indices) in failedByEmail {
-            bursts += windows(indices, scope: .email, identifier: grouping.identifiers.table[id].value, minFailures: minFailures, window: window, ledger: ledger)
-        }
-        for (id, indices) in failedByPhone {
-            bursts += windows(indices, scope: .phone, identifier: grouping.identifiers.table[id].value, minFailures: minFailures, window: window, ledger: ledger)
-        }
-        // Account-wide: the window must also hold five times the failures an average window has.
-        let span = first <= last ? max(Double(last) - Double(first), Double(window)) : Double(window)
-        let usual = Double(allFailures) * Double(window) / span
-        let accountMin = max(minFailures, Int((usual * 5).rounded(.up)))
-        let covered = Set(bursts.flatMap(\.payments))
-        let account = windows(smallFailures, scope: .account, identifier: "", minFailures: accountMin, window: window, ledger: ledger)
-        bursts += account.filter { burst in Double(burst.payments.filter { covered.contains($0) }.count) < Double(burst.payments.count) / 2 }
-        for index in bursts.indices {
-            for payment in bursts[index].payments {
-                if case .guest(let guest, _) = grouping.roles[payment] { bursts[index].guests.insert(guest) }
-            }
-        }
-        return bursts.sorted { ($0.start, $0.scope.rawValue, $0.identifier) < ($1.start, $1.scope.rawValue, $1.identifier) }
+        shape.ordered.sort { (entries[$0].created, $0) < (entries[$1].created, $1) }
+        return shape
     }
 
-    /// Maximal runs of failures where each window of `window` seconds holds `minFailures`.
-    static func windows(_ indices: [Int], scope: CardTestingBurst.Scope, identifier: String, minFailures: Int, window: Int64,
-                        ledger: PaymentLedger) -> [CardTestingBurst] {
-        guard indices.count >= minFailures else { return [] }
-        let sorted = indices.sorted { ledger.entries[$0].created < ledger.entries[$1].created }
-        var bursts: [CardTestingBurst] = []
-        var startIndex = 0
-        var current: (from: Int, to: Int)?
-        for endIndex in sorted.indices {
-            while ledger.entries[sorted[endIndex]].created - ledger.entries[sorted[startIndex]].created > window { startIndex += 1 }
-            if endIndex - startIndex + 1 >= minFailures {
-                if let open = current, startIndex <= open.to {
-                    current = (open.from, endIndex)
-                } else {
-                    if let open = current { bursts.append(make(Array(sorted[open.from...open.to]), scope, identifier, ledger)) }
-                    current = (startIndex, endIndex)
+    /// Account-wide bursts among the small shaped payments, per currency (what is small in one
+    /// currency is not in another). A chain qualifies on all its members; when an email or phone
+    /// burst already holds some of them, the others join that burst (the one holding most).
+    static func addAccountBursts(_ shape: Shape, to contactBursts: inout [CardTestingBurst], ledger: PaymentLedger, thresholds: FraudThresholds) {
+        var holder: [Int: Int] = [:]
+        for (index, burst) in contactBursts.enumerated() { for payment in burst.payments { holder[payment] = index } }
+        var byCurrency: [UInt16: [Int]] = [:]
+        for index in shape.ordered where shape.small[index] { byCurrency[ledger.entries[index].currencyIndex, default: []].append(index) }
+        let gap = Int64(thresholds.burstGapMinutes * 60)
+        let times = ledger.entries.map(\.created)
+        let span = max(Double((times.max() ?? 0) - (times.min() ?? 0)), 1)
+        for currency in byCurrency.keys.sorted() {
+            let members = byCurrency[currency]!
+            let runs = chains(members.filter { ledger.entries[$0].status == .failed }, gap: gap, ledger: ledger)
+            // The currency's usual rate: small failures outside any chain long enough to be a burst.
+            let scattered = runs.filter { Double($0.count) < thresholds.burstMinAttempts }.reduce(0) { $0 + $1.count }
+            for run in runs {
+                let whole = make(run, members: members, .account, "", ledger, thresholds)
+                let expected = Double(scattered) / span * max(Double(whole.end - whole.start), thresholds.burstWindowMinutes * 60)
+                guard qualifies(whole, thresholds), Double(whole.failures) >= thresholds.burstDensityFactor * expected else { continue }
+                let rest = whole.payments.filter { holder[$0] == nil }
+                let hosts = whole.payments.compactMap { holder[$0] }
+                guard let host = Set(hosts).max(by: { a, b in (hosts.filter { $0 == a }.count, b) < (hosts.filter { $0 == b }.count, a) }) else {
+                    contactBursts.append(whole)
+                    continue
                 }
+                guard !rest.isEmpty else { continue }
+                let joined = (contactBursts[host].payments + rest).sorted { (ledger.entries[$0].created, $0) < (ledger.entries[$1].created, $1) }
+                contactBursts[host] = make(joined, members: joined, contactBursts[host].scope, contactBursts[host].identifier, ledger, thresholds)
+                for payment in rest { holder[payment] = host }
             }
         }
-        if let open = current { bursts.append(make(Array(sorted[open.from...open.to]), scope, identifier, ledger)) }
-        return bursts.filter { $0.distinctCards * 2 >= minFailures }
     }
 
-    static func make(_ payments: [Int], _ scope: CardTestingBurst.Scope, _ identifier: String, _ ledger: PaymentLedger) -> CardTestingBurst {
+    /// Splits time-ordered payments where two follow each other more than `gap` seconds apart.
+    static func chains(_ indices: [Int], gap: Int64, ledger: PaymentLedger) -> [[Int]] {
+        var result: [[Int]] = []
+        for index in indices {
+            if let last = result.last?.last, ledger.entries[index].created - ledger.entries[last].created <= gap {
+                result[result.count - 1].append(index)
+            } else {
+                result.append([index])
+            }
+        }
+        return result
+    }
+
+    static func qualifies(_ burst: CardTestingBurst, _ t: FraudThresholds) -> Bool {
+        Double(burst.payments.count) >= t.burstMinAttempts && Double(burst.failures) >= t.burstMinFailures
+            && burst.distinctCards * 2 >= burst.payments.count
+    }
+
+    /// A burst of the failed chain `run`: its members are the shaped `members` (time order) from
+    /// `burst_gap_minutes` before the chain's first failure to as long after its last (a success
+    /// that opens or ends a burst belongs to it as a failure there would).
+    static func make(_ run: [Int], members: [Int], _ scope: CardTestingBurst.Scope, _ identifier: String, _ ledger: PaymentLedger,
+                     _ t: FraudThresholds) -> CardTestingBurst {
+        let first = ledger.entries[run.first!].created, last = ledger.entries[run.last!].created
+        let gap = Int64(t.burstGapMinutes * 60)
+        let payments = members.filter { ledger.entries[$0].created >= first - gap && ledger.entries[$0].created <= last + gap }
         let cards = Set(payments.map { ledger.entries[$0].card }.filter { $0 != 0 })
-        return CardTestingBurst(scope: scope, identifier: identifier, start: ledger.entries[payments.first!].created,
-                                end: ledger.entries[payments.last!].created, payments: payments, failures: payments.count,
-                                distinctCards: cards.count)
+        let confirmed = payments.filter { ledger.entries[$0].status.isSucceeded }
+        let start = payments.map { ledger.entries[$0].created }.min() ?? first
+        let end = payments.map { ledger.entries[$0].created }.max() ?? last
+        return CardTestingBurst(scope: scope, identifier: identifier, start: start, end: end, payments: payments,
+                                failures: payments.filter { ledger.entries[$0].status == .failed }.count,
+                                distinctCards: cards.count, confirmed: confirmed)
     }
 
     static func pow10(_ exponent: Int) -> Double {

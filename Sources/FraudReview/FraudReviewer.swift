@@ -22,12 +22,13 @@ public struct ReviewEntry: Sendable {
     public var findings: [SignalFinding]
 }
 
-/// Scores every guest: the sum of its signals' points, capped at 100; tiers by the pipeline's
-/// thresholds (`review_score`, `high_score`; anything flagged below review is "watch").
+/// Scores every guest: the sum of its signals' points, capped at 100. Guests below `queue_score`
+/// are left out; tiers by the pipeline's thresholds (`high_score`, or a confirmed card: high;
+/// `review_score`: review; below that: watch).
 public struct FraudReviewer {
     /// Every signal, in the order of the `fraud_review.csv` columns.
     public static let signals: [FraudSignal] = [
-        DisputesSignal(), DisputeRateSignal(), CardTestingSignal(), CardsPerEmailOrPhoneSignal(), EmailsPerCardSignal(),
+        DisputesSignal(), DisputeRateSignal(), CardTestingSignal(), ConfirmedCardSignal(), CardsPerEmailOrPhoneSignal(), EmailsPerCardSignal(),
         RefundRateSignal(), VelocitySignal(), CountryMismatchSignal(), CheckFailuresSignal(), RiskColumnsSignal(),
     ]
 
@@ -37,7 +38,7 @@ public struct FraudReviewer {
 
     public init(context: FraudContext) { self.context = context }
 
-    /// Review entries of the guests with at least one signal, highest score first. Guests are
+    /// Review entries of the guests that reach the queue, highest score first. Guests are
     /// scored in slices on all cores (signals only read the context); the order is fixed by the
     /// final sort, so the result does not depend on how the slices ran.
     public func review(_ guests: [GuestSummary]) -> [ReviewEntry] {
@@ -71,7 +72,9 @@ public struct FraudReviewer {
         guard !findings.isEmpty else { return nil }
         let score = min(100, findings.reduce(0) { $0 + $1.points })
         let t = context.thresholds
-        let tier: ReviewEntry.Tier = Double(score) >= t.highScore ? .high : Double(score) >= t.reviewScore ? .review : .watch
+        let confirmed = findings.contains { $0.signal == ConfirmedCardSignal.signalName }
+        guard Double(score) >= t.queueScore || confirmed else { return nil }
+        let tier: ReviewEntry.Tier = Double(score) >= t.highScore || confirmed ? .high : Double(score) >= t.reviewScore ? .review : .watch
         return ReviewEntry(guest: index, guestID: guest.id, score: score, tier: tier, findings: findings)
     }
 }

@@ -16,15 +16,25 @@ public struct FraudThresholds: Sendable {
     /// Payments within any hour / any 24 hours.
     public var velocityPerHour = 5.0
     public var velocityPerDay = 15.0
-    /// Card testing: at least `burstMinFailures` failed payments within `burstWindowMinutes`,
-    /// with at least half as many distinct cards.
+    /// Card testing (`CardTestingDetector`): a card first seen at most `burstGapMinutes` earlier
+    /// gives a payment the burst shape; failed shaped payments more than `burstGapMinutes` apart
+    /// break a chain; a burst has at least `burstMinAttempts` members, `burstMinFailures` of them
+    /// failed, and half as many distinct cards; members are taken from `burstGapMinutes` before
+    /// the first failure to as long after the last; `burstWindowMinutes` is the shortest duration the density test assumes.
     public var burstWindowMinutes = 10.0
-    public var burstMinFailures = 8.0
-    /// Account-wide bursts count only failed payments at or below this amount (major units).
+    public var burstGapMinutes = 60.0
+    public var burstMinAttempts = 5.0
+    public var burstMinFailures = 3.0
+    /// Account-wide bursts count only payments at or below this amount (major units), and need
+    /// this many times the failures the account's scattered small failures predict.
     public var burstMaxAmount = 3.0
+    public var burstDensityFactor = 5.0
     /// CVC or postal-code check failures.
     public var checkFailures = 1.0
-    /// Score at which a guest enters the review queue, and at which it is high priority.
+    /// Score from which a guest is in the queue at all (`watch`), so that one weak signal (a
+    /// failed CVC, a country mismatch) does not queue a guest alone; from which it is `review`,
+    /// and `high`. A confirmed card is `high` whatever its score.
+    public var queueScore = 30.0
     public var reviewScore = 40.0
     public var highScore = 70.0
     /// Visa VAMP: 1.5% from April 2026, 2.2% before; counted above 1,500 incidents a month.
@@ -48,6 +58,8 @@ public struct FraudThresholds: Sendable {
     public var disputeRatePoints = 15
     /// `card_testing`.
     public var cardTestingPoints = 40
+    /// `confirmed_card`: a guest's payment succeeded inside a card-testing burst.
+    public var confirmedCardPoints = 70
     /// `cards_per_email`: at the threshold, per card above it, at most the maximum.
     public var cardsPerEmailOrPhonePoints = 20
     public var cardsPerEmailOrPhoneExtraPoints = 5
@@ -138,9 +150,13 @@ public struct FraudThresholds: Sendable {
         Setting(name: "velocity_per_hour", value: .number(\.velocityPerHour)),
         Setting(name: "velocity_per_day", value: .number(\.velocityPerDay)),
         Setting(name: "burst_window_minutes", value: .number(\.burstWindowMinutes)),
+        Setting(name: "burst_gap_minutes", value: .number(\.burstGapMinutes)),
+        Setting(name: "burst_min_attempts", value: .number(\.burstMinAttempts)),
         Setting(name: "burst_min_failures", value: .number(\.burstMinFailures)),
         Setting(name: "burst_max_amount", value: .number(\.burstMaxAmount)),
+        Setting(name: "burst_density_factor", value: .number(\.burstDensityFactor)),
         Setting(name: "check_failures", value: .number(\.checkFailures)),
+        Setting(name: "queue_score", value: .number(\.queueScore)),
         Setting(name: "review_score", value: .number(\.reviewScore)),
         Setting(name: "high_score", value: .number(\.highScore)),
         Setting(name: "vamp_threshold", value: .number(\.vampThreshold)),
@@ -154,6 +170,7 @@ public struct FraudThresholds: Sendable {
         Setting(name: "disputes_max_points", value: .integer(\.disputesMaxPoints)),
         Setting(name: "dispute_rate_points", value: .integer(\.disputeRatePoints)),
         Setting(name: "card_testing_points", value: .integer(\.cardTestingPoints)),
+        Setting(name: "confirmed_card_points", value: .integer(\.confirmedCardPoints)),
         Setting(name: "cards_per_email_points", value: .integer(\.cardsPerEmailOrPhonePoints)),
         Setting(name: "cards_per_email_extra_points", value: .integer(\.cardsPerEmailOrPhoneExtraPoints)),
         Setting(name: "cards_per_email_max_points", value: .integer(\.cardsPerEmailOrPhoneMaxPoints)),

@@ -7,7 +7,7 @@ import Grouping
 /// `fraud_review.csv`, `card_testing.csv` and `risk_summary.json`.
 public enum FraudReports {
     public static var reviewHeader: [String] { ["guest_id", "score", "tier"] + FraudReviewer.signalNames + ["reasons"] }
-    public static let burstHeader = ["start", "end", "scope", "identifier", "attempts", "failures", "distinct_cards", "guests"]
+    public static let burstHeader = ["start", "end", "scope", "identifier", "attempts", "failures", "distinct_cards", "confirmed_cards", "guests"]
 
     public static func writeReview(_ queue: [ReviewEntry], to directory: String, compression: Compression) throws {
         let file = try CSVReportFile(directory: directory, name: "fraud_review", header: reviewHeader, compression: compression)
@@ -25,7 +25,7 @@ public enum FraudReports {
         for burst in bursts {
             let identifier = burst.scope == .email ? privacy.email(burst.identifier) : burst.scope == .phone ? privacy.phone(burst.identifier) : ""
             try file.write([UTCTime.format(burst.start), UTCTime.format(burst.end), burst.scope.rawValue, identifier,
-                            String(burst.payments.count), String(burst.failures), String(burst.distinctCards),
+                            String(burst.payments.count), String(burst.failures), String(burst.distinctCards), String(burst.confirmed.count),
                             burst.guests.map { guestIDs[$0] }.sorted().joined(separator: ";")])
         }
         try file.close()

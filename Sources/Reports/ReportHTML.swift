@@ -14,6 +14,8 @@ public enum ReportHTML {
             body += "<li><b>\(c.movedUp.count)</b> guest\(c.movedUp.count == 1 ? "" : "s") moved to a higher tier"
             if !c.movedUp.isEmpty { body += ": " + c.movedUp.prefix(10).map { "<code>\(esc($0.guestID))</code> \(esc($0.from)) → <b>\(esc($0.to))</b>" }.joined(separator: ", ") }
             body += "</li><li><b>\(c.newDisputes)</b> new dispute\(c.newDisputes == 1 ? "" : "s") on guests</li></ul></section>\n"
+        } else {
+            body += "<section class=\"changes\"><h2>What changed</h2><p>Nothing to compare with: this run kept no state from an earlier one (run with <code>--state DIR</code> to see new guests, tier changes and new disputes).</p></section>\n"
         }
         if let noGuests = m.noGuests { body += "<section class=\"empty\"><p><b>\(esc(noGuests))</b></p></section>\n" }
         body += "<section><h2>Headline</h2><div class=\"cards\">"
@@ -21,7 +23,8 @@ public enum ReportHTML {
         body += tile("Unmatched", "\(m.unmatched)") + tile("Disputes on guests", "\(m.disputes)")
         body += tile("In review queue", "\(m.queueCounts.high) high · \(m.queueCounts.review) review") + tile("Card-testing bursts", "\(m.bursts.count)")
         body += "</div><table><tr><th>Currency</th><th>Guest gross</th><th>All gross</th><th>Guest share</th></tr>"
-        for share in m.shares { body += "<tr><td>\(esc(share.currency))</td><td class=\"n\">\(esc(share.guestGross))</td><td class=\"n\">\(esc(share.allGross))</td><td class=\"n\">\(String(format: "%.1f%%", share.share * 100))</td></tr>" }
+        if m.shares.isEmpty { body += "<tr><td colspan=\"4\">No succeeded payments in any currency.</td></tr>" }
+        for share in m.shares { body += "<tr><td>\(esc(share.currency))</td><td class=\"n\">\(esc(grouped(share.guestGross)))</td><td class=\"n\">\(esc(grouped(share.allGross)))</td><td class=\"n\">\(String(format: "%.1f%%", share.share * 100))</td></tr>" }
         body += "</table></section>\n"
         body += "<section><h2>Guest and customer volume (\(esc(m.volumeCurrency)), by \(m.volume.count > 0 && m.volume[0].period.count > 7 ? "day" : "month")</h2>\(volumeChart(m))</section>\n"
         body += "<section><h2>Card-network monitoring ratios</h2>\(ratiosChart(m))\(ratiosTable(m))</section>\n"
@@ -48,7 +51,7 @@ public enum ReportHTML {
             body += "</table>"
         }
         body += "</section>\n<section><h2>Guest size (payments per guest)</h2>\(sizeChart(m))</section>\n"
-        body += "<section><h2>Data quality</h2><table>" + m.quality.map { "<tr><td>\(esc($0.label))</td><td class=\"n\">\(esc($0.value))</td></tr>" }.joined() + "</table></section>\n"
+        body += "<section><h2>Data quality</h2>" + (m.quality.isEmpty ? "<p>Nothing to report: no rows read.</p>" : "") + "<table>" + m.quality.map { "<tr><td>\(esc($0.label))</td><td class=\"n\">\(esc($0.value))</td></tr>" }.joined() + "</table></section>\n"
         return "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><meta name=\"viewport\" content=\"width=device-width, initial-scale=1\"><title>guestpipe report</title><style>\(css)</style></head><body>\n\(body)</body></html>\n"
     }
 
@@ -85,10 +88,10 @@ public enum ReportHTML {
     static func volumeChart(_ m: ReportModel) -> String {
         guard !m.volume.isEmpty else { return "<p>No succeeded payments.</p>" }
         let width = 1000.0, height = 220.0, left = 70.0, bottom = 30.0
-        let maxValue = Double(m.volume.map { $0.guests + $0.customers }.max() ?? 1)
+        let maxValue = niceScale(Double(m.volume.map { $0.guests + $0.customers }.max() ?? 1)).top
         let barWidth = (width - left - 10) / Double(m.volume.count)
         var svg = "<svg class=\"chart\" data-chart=\"volume\" viewBox=\"0 0 \(Int(width)) \(Int(height))\" role=\"img\" aria-label=\"guest and customer volume\">"
-        svg += axis(left: left, width: width, height: height, bottom: bottom, maxValue: maxValue) { MinorUnits.format(Int64($0), exponent: m.volumeExponent) }
+        svg += axis(left: left, width: width, height: height, bottom: bottom, maxValue: maxValue) { grouped(MinorUnits.format(Int64($0), exponent: m.volumeExponent)) }
         for (index, point) in m.volume.enumerated() {
             let x = left + Double(index) * barWidth + 1
             let guestHeight = Double(point.guests) / maxValue * (height - bottom - 10)
@@ -109,7 +112,7 @@ public enum ReportHTML {
         guard !rows.isEmpty else { return "<p>No card payments of the monitored brands.</p>" }
         let months = Array(Set(rows.map(\.month))).sorted()
         let width = 1000.0, height = 200.0, left = 70.0, bottom = 30.0
-        let maxValue = max(rows.compactMap(\.ratio).max() ?? 0, rows.map(\.threshold).max() ?? 0.02) * 1.15
+        let maxValue = niceScale(max(rows.compactMap(\.ratio).max() ?? 0, rows.map(\.threshold).max() ?? 0.02) * 1.15).top
         let step = (width - left - 20) / Double(max(months.count, 1))
         var svg = "<svg class=\"chart\" data-chart=\"ratios\" viewBox=\"0 0 \(Int(width)) \(Int(height))\" role=\"img\" aria-label=\"network ratios\">"
         svg += axis(left: left, width: width, height: height, bottom: bottom, maxValue: maxValue) { String(format: "%.2f%%", $0 * 100) }
@@ -161,11 +164,12 @@ public enum ReportHTML {
     }
 
     static func sizeChart(_ m: ReportModel) -> String {
+        guard m.sizes.contains(where: { $0.count > 0 }) else { return "<p>No guests.</p>" }
         let width = 1000.0, height = 180.0, left = 60.0, bottom = 30.0
-        let maxValue = Double(max(m.sizes.map(\.count).max() ?? 1, 1))
+        let maxValue = niceScale(Double(max(m.sizes.map(\.count).max() ?? 1, 1))).top
         let step = (width - left - 10) / Double(max(m.sizes.count, 1))
         var svg = "<svg class=\"chart\" data-chart=\"sizes\" viewBox=\"0 0 \(Int(width)) \(Int(height))\" role=\"img\" aria-label=\"guest sizes\">"
-        svg += axis(left: left, width: width, height: height, bottom: bottom, maxValue: maxValue) { String(Int($0)) }
+        svg += axis(left: left, width: width, height: height, bottom: bottom, maxValue: maxValue) { grouped(String(Int($0))) }
         for (index, bucket) in m.sizes.enumerated() {
             let h = Double(bucket.count) / maxValue * (height - bottom - 10)
             let x = left + Double(index) * step + 6
@@ -178,9 +182,11 @@ public enum ReportHTML {
     static func axis(left: Double, width: Double, height: Double, bottom: Double, maxValue: Double, label: (Double) -> String) -> String {
         var svg = "<line x1=\"\(f(left))\" x2=\"\(f(left))\" y1=\"10\" y2=\"\(f(height - bottom))\" stroke=\"#9aa5b8\"/>"
         svg += "<line x1=\"\(f(left))\" x2=\"\(f(width - 10))\" y1=\"\(f(height - bottom))\" y2=\"\(f(height - bottom))\" stroke=\"#9aa5b8\"/>"
-        for tick in 0...4 {
-            let value = maxValue * Double(tick) / 4
-            let y = height - bottom - Double(tick) / 4 * (height - bottom - 10)
+        let scale = niceScale(maxValue)
+        let ticks = max(1, Int((scale.top / scale.step).rounded()))
+        for tick in 0...ticks {
+            let value = scale.step * Double(tick)
+            let y = height - bottom - value / scale.top * (height - bottom - 10)
             svg += "<text x=\"\(f(left - 6))\" y=\"\(f(y + 4))\" text-anchor=\"end\">\(esc(label(value)))</text>"
             if tick > 0 { svg += "<line x1=\"\(f(left))\" x2=\"\(f(width - 10))\" y1=\"\(f(y))\" y2=\"\(f(y))\" stroke=\"#eef1f6\"/>" }
         }
@@ -188,6 +194,30 @@ public enum ReportHTML {
     }
 
     static func f(_ value: Double) -> String { String(format: "%.1f", value) }
+
+    /// A round axis: the step is 1, 2, 2.5 or 5 times a power of ten, the smallest such that four
+    /// steps reach `maxValue`; the top is the first step at or above it (50,059.59 → 60,000 by 20,000).
+    static func niceScale(_ maxValue: Double) -> (top: Double, step: Double) {
+        guard maxValue > 0, maxValue.isFinite else { return (1, 0.25) }
+        let raw = maxValue / 4
+        let magnitude = pow(10, floor(log10(raw)))
+        let step = [1, 2, 2.5, 5, 10].map { $0 * magnitude }.first { $0 >= raw * (1 - 1e-9) } ?? 10 * magnitude
+        return (max(1, (maxValue / step * (1 - 1e-12)).rounded(.up)) * step, step)
+    }
+
+    /// A decimal number with thousands separators in its whole part (`-1234567.50` → `-1,234,567.50`).
+    static func grouped(_ number: String) -> String {
+        let negative = number.hasPrefix("-")
+        let digits = negative ? number.dropFirst() : Substring(number)
+        let whole = digits.prefix { $0 != "." }
+        guard whole.allSatisfy(\.isNumber), whole.count > 3 else { return number }
+        var result = ""
+        for (index, digit) in whole.enumerated() {
+            if index > 0 && (whole.count - index) % 3 == 0 { result.append(",") }
+            result.append(digit)
+        }
+        return (negative ? "-" : "") + result + digits.dropFirst(whole.count)
+    }
 }
 
 /// `report.md`: the headline content, for email or chat.

@@ -38,6 +38,17 @@ extension SampleGenerator {
 
     /// The planted payments of one day (created within that day).
     func plantedPayments(dayStart: Int64, random: inout SeededRandom) -> [SamplePayment] {
+        var payments = plantedPaymentsUnlabelled(dayStart: dayStart, random: &random)
+        for index in payments.indices {
+            let card = payments[index].card?.fingerprint ?? ""
+            let truth: SampleTruth = card == PlantedCase.disputeHeavy.marker ? .disputeHeavy : card == PlantedCase.refundAbuser.marker ? .refundAbuser
+                : card == PlantedCase.cardWithManyEmails.marker ? .cardWithManyEmails : card == PlantedCase.velocitySpike.marker ? .velocitySpike : .cardTesting
+            payments[index].truth = truth.rawValue
+        }
+        return payments
+    }
+
+    private func plantedPaymentsUnlabelled(dayStart: Int64, random: inout SeededRandom) -> [SamplePayment] {
         var result: [SamplePayment] = []
         func card(_ fingerprint: String) -> SampleCard {
             var card = SampleCard.make(country: "US", random: &random)

@@ -136,6 +136,8 @@ struct SamplePayment {
     var refund: Int64 = 0
     var laterRefund: Int64 = 0
     var riskScore = 10
+    /// `SampleTruth` raw value for planted and card-testing payments, empty for ordinary ones.
+    var truth = ""
     var orderID = ""
 
     static func make(person: Person, created: Int64, random: inout SeededRandom) -> SamplePayment {

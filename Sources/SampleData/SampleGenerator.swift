@@ -21,6 +21,9 @@ public struct SampleOptions: Sendable {
     public var customerShare = 0.3
     /// Plant the fraud scenarios of `PlantedCase` on the second day (the first with one day).
     public var plantFraudCases = true
+    /// Extra planted card-testing bursts (`plantedBursts(day:dayStart:)`): 5 to 500 attempts over
+    /// 2 to 120 minutes, sharing an email, a phone or nothing. None by default.
+    public var plantedBursts = 0
 
     public init() {}
 }
@@ -121,6 +124,7 @@ public struct SampleGenerator {
         if options.plantFraudCases, day == min(1, options.days - 1) {
             result += plantedPayments(dayStart: dayStart, random: &random)
         }
+        if options.plantedBursts > 0 { result += plantedBursts(day: day, dayStart: dayStart) }
         result.sort { ($0.created, $0.id + $0.paymentIntentID) < ($1.created, $1.id + $1.paymentIntentID) }
         return result
     }
@@ -154,6 +158,7 @@ public struct SampleGenerator {
             payment.laterRefund = 0
             payment.dispute = nil
             payment.description = "Checkout"
+            payment.truth = succeeds ? SampleTruth.confirmedCard.rawValue : SampleTruth.cardTesting.rawValue
             result.append(payment)
         }
         return result

@@ -62,6 +62,10 @@ final class FraudReviewTests: XCTestCase {
         print("fraud review: signals among flagged ordinary guests: \(signalCounts.sorted { $0.key < $1.key })")
         print("fraud review: \(flagged.count) of \(ordinary.count) ordinary guests flagged for review (\(String(format: "%.2f", share * 100))%), \(planted.count) planted guests, \(inBursts.count) card-testing guests")
         XCTAssertLessThan(share, 0.02, "few ordinary guests are flagged")
+        // Any tier: one weak signal alone does not queue a guest (queue_score).
+        let queued = queue.filter { ordinary.contains($0.guest) }.count
+        print("fraud review: \(queued) of \(ordinary.count) ordinary guests in the queue at any tier")
+        XCTAssertLessThan(Double(queued) / Double(ordinary.count), 0.03, "the queue is not full of ordinary guests")
         // Every planted guest ranks in the top 5% of all guests.
         for index in planted {
             let position = queue.firstIndex { $0.guest == index }!
@@ -81,15 +85,95 @@ final class FraudReviewTests: XCTestCase {
         }
     }
 
+    /// A ledger from CSV rows (no header) in the given columns.
+    func ledger(_ header: String, _ rows: [String]) throws -> (PaymentLedger, GroupingResult) {
+        let ledger = PaymentLedger()
+        let batch = PaymentBatch(path: "b.csv")
+        _ = try PaymentFileReader.readRecords(source: Codecs.MemoryByteSource(Array((header + "\n" + rows.joined(separator: "\n") + "\n").utf8)), name: "b.csv",
+                                             columns: ledgerColumns, onRecord: { batch.add($0) }, onRejection: { XCTFail($0.message) })
+        ledger.merge(batch, fileIndex: 0)
+        return (ledger, Grouper(settings: GroupingSettings()).group(ledger))
+    }
+
+    func testASlowAccountWideBurstIsFoundAndItsSuccessfulPaymentsAreConfirmedCards() throws {
+        // Six small payments with fresh cards and no contact data, 20 minutes apart (100 minutes in
+        // all): the first and the last succeed, the four between fail. Around them: an ordinary 49.00 payment with a fresh card
+        // and a 2.00 payment with a card seen two days before; neither has the burst's shape.
+        let header = "id,Created date (UTC),Amount,Currency,Status,Customer ID,Card Fingerprint"
+        var rows = ["ch_old,2026-03-01 10:00:00,25.00,usd,Paid,,fpKnownCard00001"]
+        for (index, status) in ["Paid", "Failed", "Failed", "Failed", "Failed", "Paid"].enumerated() {
+            rows.append("ch_t\(index),2026-03-03 \(10 + index * 20 / 60):\(String(format: "%02d", index * 20 % 60)):00,1.00,usd,\(status),,fpTester0000000\(index)")
+        }
+        rows.append("ch_big,2026-03-03 10:30:00,49.00,usd,Paid,,fpOrdinary000001")
+        rows.append("ch_known,2026-03-03 10:50:00,2.00,usd,Paid,,fpKnownCard00001")
+        let (ledger, grouping) = try ledger(header, rows)
+        let context = FraudContext(ledger: ledger, grouping: grouping, thresholds: FraudThresholds())
+        XCTAssertEqual(context.bursts.count, 1)
+        let burst = try XCTUnwrap(context.bursts.first)
+        XCTAssertEqual(burst.scope, .account)
+        let ids = Set(burst.payments.map { ledger.key($0) })
+        XCTAssertEqual(ids, Set((0..<6).map { "ch_t\($0)" }), "members: the six tester payments, not the ordinary or the known card")
+        XCTAssertEqual(burst.failures, 4)
+        XCTAssertEqual(Set(burst.confirmed.map { ledger.key($0) }), ["ch_t0", "ch_t5"], "a success before the first failure belongs too")
+        let guests = grouping.guests.enumerated().map { GuestSummary(id: "g\($0.offset)", group: $0.element, ledger: ledger, identifiers: grouping.identifiers) }
+        let queue = FraudReviewer(context: context).review(guests)
+        let confirmed = queue.filter { $0.findings.contains { $0.signal == "confirmed_card" } }
+        XCTAssertEqual(confirmed.count, 2)
+        XCTAssertTrue(confirmed.allSatisfy { $0.tier == .high })
+        XCTAssertEqual(queue.filter { $0.findings.contains { $0.signal == "card_testing" } }.count, 6)
+        // Fewer attempts than burst_min_attempts is no burst.
+        let fewer = FraudContext(ledger: ledger, grouping: grouping, thresholds: try FraudThresholds(validating: ["burst_min_attempts": 7]))
+        XCTAssertTrue(fewer.bursts.isEmpty)
+        // A chain breaks where failures are more than burst_gap_minutes apart.
+        let tight = FraudContext(ledger: ledger, grouping: grouping, thresholds: try FraudThresholds(validating: ["burst_gap_minutes": 15]))
+        XCTAssertTrue(tight.bursts.isEmpty)
+    }
+
+    func testAttemptsWithoutTheSharedEmailJoinTheEmailBurstInsteadOfMakingASecondOne() throws {
+        // Seven small failures with fresh cards a minute apart; the 3rd and 6th left the email out.
+        let header = "id,Created date (UTC),Amount,Currency,Status,Customer ID,Card Fingerprint,Customer Email"
+        let rows = (0..<7).map { index in
+            "ch_e\(index),2026-03-03 10:0\(index):00,1.00,usd,Failed,,fpEmailBurst0000\(index),\(index == 2 || index == 5 ? "" : "tester@mailinator.com")"
+        }
+        let (ledger, grouping) = try ledger(header, rows)
+        let context = FraudContext(ledger: ledger, grouping: grouping, thresholds: FraudThresholds())
+        XCTAssertEqual(context.bursts.count, 1, "\(context.bursts.map { ($0.scope, $0.payments.count) })")
+        XCTAssertEqual(context.bursts.first?.scope, .email)
+        XCTAssertEqual(context.bursts.first?.payments.count, 7)
+        XCTAssertEqual(context.bursts.first?.guests.count, 7)
+    }
+
+    func testOneWeakSignalDoesNotQueueAGuestAloneButTwoStrongOnesDo() throws {
+        let header = "id,Created date (UTC),Amount,Currency,Status,Customer ID,Card Fingerprint,Card CVC Status,Card Issue Country,Card Address Country,Dispute Status,Dispute Reason"
+        let rows = ["ch_cvc,2026-03-01 10:00:00,25.00,usd,Paid,,fpOneFailedCvc01,fail,US,US,,",
+                    "ch_country,2026-03-01 11:00:00,25.00,usd,Paid,,fpOtherCountry01,pass,GB,US,,",
+                    "ch_both,2026-03-01 12:00:00,25.00,usd,Paid,,fpBothWeak000001,fail,GB,US,,",
+                    "ch_dispute,2026-03-01 13:00:00,25.00,usd,Paid,,fpDisputed000001,pass,US,US,needs_response,general"]
+        let (ledger, grouping) = try ledger(header, rows)
+        let guests = grouping.guests.enumerated().map { GuestSummary(id: "g\($0.offset)", group: $0.element, ledger: ledger, identifiers: grouping.identifiers) }
+        func queued(_ settings: [String: Double]) throws -> [String: ReviewEntry.Tier] {
+            let context = FraudContext(ledger: ledger, grouping: grouping, thresholds: try FraudThresholds(validating: settings))
+            var result: [String: ReviewEntry.Tier] = [:]
+            for entry in FraudReviewer(context: context).review(guests) { result[ledger.key(guests[entry.guest].payments[0])] = entry.tier }
+            return result
+        }
+        // 10 (CVC), 10 (country), 20 (both) stay out; a dispute (15 + dispute rate 15 = 30) is queued.
+        XCTAssertEqual(try queued([:]), ["ch_dispute": .watch])
+        XCTAssertEqual(try queued(["queue_score": 20]), ["ch_dispute": .watch, "ch_both": .watch])
+        XCTAssertEqual(try queued(["queue_score": 10]), ["ch_dispute": .watch, "ch_both": .watch, "ch_cvc": .watch, "ch_country": .watch])
+        XCTAssertEqual(try queued(["review_score": 30]), ["ch_dispute": .review])
+    }
+
     func testSignalWeightsComeFromTheSettings() throws {
         func points(_ queue: [ReviewEntry], _ signal: String) -> Set<Int> {
             Set(queue.flatMap(\.findings).filter { $0.signal == signal }.map(\.points))
         }
-        let defaults = try review(payments: 3000, days: 2, seed: 5).queue
+        // queue_score 0: every guest with a signal is listed, so weights cannot change who is.
+        let defaults = try review(payments: 3000, days: 2, seed: 5, thresholds: FraudThresholds(validating: ["queue_score": 0])).queue
         XCTAssertEqual(points(defaults, "card_testing"), [40])
         XCTAssertEqual(points(defaults, "dispute_rate"), [15])
         let weighted = try review(payments: 3000, days: 2, seed: 5,
-                                  thresholds: FraudThresholds(validating: ["card_testing_points": 7, "dispute_rate_points": 3])).queue
+                                  thresholds: FraudThresholds(validating: ["card_testing_points": 7, "dispute_rate_points": 3, "queue_score": 0])).queue
         XCTAssertEqual(points(weighted, "card_testing"), [7])
         XCTAssertEqual(points(weighted, "dispute_rate"), [3])
         XCTAssertEqual(Set(weighted.map(\.guestID)), Set(defaults.map(\.guestID)), "weights change scores, not who has a signal")

@@ -13,6 +13,32 @@ final class SampleGeneratorTests: XCTestCase {
         return (directory, paths)
     }
 
+    func testTheTruthFileNamesThePlantedPaymentsAndTheExtraBurstsRangeFrom5To500() throws {
+        var options = SampleOptions()
+        options.payments = 3000
+        options.days = 2
+        options.plantedBursts = 3
+        options.compression = .none
+        let directory = try TestPaths.temporaryDirectory("truth")
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let generator = SampleGenerator(options: options)
+        let paths = try generator.write(to: directory.path)
+        let truthPath = directory.appendingPathComponent("truth.csv").path
+        try generator.writeTruth(to: truthPath)
+        let lines = try String(contentsOfFile: truthPath, encoding: .utf8).split(separator: "\n").dropFirst()
+        var counts: [String: Int] = [:]
+        for line in lines { counts[String(line.split(separator: ",")[1]), default: 0] += 1 }
+        for truth in SampleTruth.allCases { XCTAssertGreaterThan(counts[truth.rawValue] ?? 0, 0, truth.rawValue) }
+        // Bursts of 5, 50 and 500 attempts, on top of the generator's own and the planted one.
+        XCTAssertGreaterThanOrEqual((counts["card-testing"] ?? 0) + (counts["confirmed-card"] ?? 0), 555)
+        // Every payment the truth names is in an export (the first column is the id).
+        var exported = Set<Substring>()
+        for path in paths {
+            for line in try String(contentsOfFile: path, encoding: .utf8).split(separator: "\n") { exported.insert(line.prefix { $0 != "," }) }
+        }
+        for line in lines { XCTAssertTrue(exported.contains(line.prefix { $0 != "," }), String(line)) }
+    }
+
     func testTheSameSeedGivesTheSameBytesAndAnotherSeedDoesNot() throws {
         var options = SampleOptions()
         options.payments = 1500

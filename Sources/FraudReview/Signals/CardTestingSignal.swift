@@ -19,3 +19,21 @@ struct CardTestingSignal: FraudSignal {
         return -1
     }
 }
+
+/// A payment of the guest succeeded inside a card-testing burst: a card the tester confirmed
+/// works, about to be used for real fraud.
+struct ConfirmedCardSignal: FraudSignal {
+    static let signalName = "confirmed_card"
+    let name = Self.signalName
+
+    func evaluate(_ guest: GuestSummary, _ context: FraudContext) -> SignalFinding? {
+        let guestIndex = CardTestingSignal.guestIndex(guest, context)
+        guard let indices = context.burstsByGuest[guestIndex] else { return nil }
+        let mine = Set(guest.payments)
+        let confirmed = indices.flatMap { context.bursts[$0].confirmed }.filter { mine.contains($0) }
+        guard let first = confirmed.min(by: { context.ledger.entries[$0].created < context.ledger.entries[$1].created }) else { return nil }
+        let count = confirmed.count
+        return SignalFinding(signal: name, value: "\(count)", points: context.thresholds.confirmedCardPoints,
+                             reason: "Confirmed card: \(count) payment\(count == 1 ? "" : "s") succeeded inside a card-testing burst (\(UTCTime.formatMinutes(context.ledger.entries[first].created)) UTC); the tester knows this card works.")
+    }
+}

@@ -38,6 +38,12 @@ struct Sample: ParsableCommand {
     @Option(help: "First day, YYYY-MM-DD.")
     var start = "2026-03-01"
 
+    @Option(help: "Also write FILE: payment_id,truth for every planted or card-testing payment (the answer key of Benchmarks/fraud_quality.sh).")
+    var truth: String?
+
+    @Option(help: "Extra planted card-testing bursts: 5 to 500 attempts over 2 to 120 minutes, with and without shared email or phone.")
+    var plantedBursts = 0
+
     @Flag(help: "Do not re-export the previous day's payments in each file.")
     var noOverlap = false
 
@@ -60,10 +66,13 @@ struct Sample: ParsableCommand {
             options.layout = layout
             options.compression = compression
             options.overlap = !noOverlap
+            options.plantedBursts = max(0, plantedBursts)
             options.firstDay = UTCTime.parse(start) ?? options.firstDay
             try FileManager.default.createDirectory(atPath: out, withIntermediateDirectories: true,
                                                     attributes: [.posixPermissions: 0o700])
-            let paths = try SampleGenerator(options: options).write(to: out)
+            let generator = SampleGenerator(options: options)
+            let paths = try generator.write(to: out)
+            if let truth { try generator.writeTruth(to: truth) }
             Terminal.writeStdout("wrote \(paths.count) files to \(out)\n")
         }
     }
