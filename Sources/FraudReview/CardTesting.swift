@@ -4,10 +4,15 @@ import Grouping
 /// A card-testing burst: failed payments with fresh cards close together in time, over the whole
 /// account or under one email or phone (guests.md: found across guests, not inside one).
 public struct CardTestingBurst: Sendable {
-    public enum Scope: String, Sendable { case account, email, phone }
+    public enum Scope: String, Sendable {
+        case account, email, phone
+        /// Cards of one brand and issuing country (testers buy stolen cards by the batch).
+        case cardProfile = "card_profile"
+    }
 
     public var scope: Scope
-    /// The email or phone behind the burst (normalised), empty for account-wide bursts.
+    /// The email or phone behind the burst (normalised), `brand country` for a card profile,
+    /// empty for account-wide bursts.
     public var identifier: String
     public var start: Int64
     public var end: Int64
@@ -25,13 +30,15 @@ public struct CardTestingBurst: Sendable {
 
 /// Finds bursts by density over time (README, "Card testing"). A payment has the burst *shape*
 /// when it is a guest (or unmatched) card payment whose card was first seen at most
-/// `burst_gap_minutes` earlier. Failed shaped payments are chained per email, per phone and,
-/// for small ones (≤ `burst_max_amount`), over the account: a chain breaks where two follow
+/// `burst_gap_minutes` earlier. Failed shaped payments are chained per email, per phone, per
+/// card brand and issuing country (where the export has both), and, for small ones
+/// (≤ `burst_max_amount`), over the account: a chain breaks where two follow
 /// each other more than `burst_gap_minutes` apart. A chain is a burst when its members number
 /// at least `burst_min_attempts`, with at least `burst_min_failures` failed and at least half as
 /// many distinct cards (members: the shaped payments of the same email, phone or, over the
 /// account, small amount, within `burst_gap_minutes` before the first failure and after the last); an account chain must also hold `burst_density_factor` times the failures
-/// the account's scattered small failures would put in its duration (at least `burst_window_minutes`).
+/// the account's scattered small failures would put in its duration (at least `burst_window_minutes`);
+/// a card-profile chain likewise against its profile's scattered failures.
 public enum CardTestingDetector {
     struct Shape {
         var shaped: [Bool]
@@ -60,7 +67,8 @@ public enum CardTestingDetector {
                 }
             }
         }
-        addAccountBursts(shape, to: &bursts, ledger: ledger, thresholds: thresholds)
+        addDensityBursts(accountGroups(shape, ledger), scope: .account, to: &bursts, ledger: ledger, thresholds: thresholds)
+        addDensityBursts(profileGroups(shape, ledger), scope: .cardProfile, to: &bursts, ledger: ledger, thresholds: thresholds)
         for index in bursts.indices {
             for payment in bursts[index].payments {
                 guard case .guest(let guest, _) = grouping.roles[payment] else { continue }
@@ -95,24 +103,45 @@ public enum CardTestingDetector {
         return shape
     }
 
-    /// Account-wide bursts among the small shaped payments, per currency (what is small in one
-    /// currency is not in another). A chain qualifies on all its members; when an email or phone
-    /// burst already holds some of them, the others join that burst (the one holding most).
-    static func addAccountBursts(_ shape: Shape, to contactBursts: inout [CardTestingBurst], ledger: PaymentLedger, thresholds: FraudThresholds) {
-        var holder: [Int: Int] = [:]
-        for (index, burst) in contactBursts.enumerated() { for payment in burst.payments { holder[payment] = index } }
+    /// The small shaped payments per currency (what is small in one currency is not in another).
+    static func accountGroups(_ shape: Shape, _ ledger: PaymentLedger) -> [(identifier: String, members: [Int])] {
         var byCurrency: [UInt16: [Int]] = [:]
         for index in shape.ordered where shape.small[index] { byCurrency[ledger.entries[index].currencyIndex, default: []].append(index) }
+        return byCurrency.keys.sorted().map { ("", byCurrency[$0]!) }
+    }
+
+    /// The small shaped payments per card brand and issuing country (where the export has
+    /// both), across currencies: a tester working through one batch of stolen cards in several
+    /// currencies stays one burst.
+    static func profileGroups(_ shape: Shape, _ ledger: PaymentLedger) -> [(identifier: String, members: [Int])] {
+        var byProfile: [UInt64: [Int]] = [:]
+        for index in shape.ordered where shape.small[index] {
+            let entry = ledger.entries[index]
+            guard entry.brand != 0, entry.issueCountry != 0 else { continue }
+            byProfile[UInt64(entry.brand) << 32 | UInt64(entry.issueCountry), default: []].append(index)
+        }
+        return byProfile.map { key, members in
+            (ledger.pool[UInt32(key >> 32)] + " " + ledger.pool[UInt32(key & 0xFFFF_FFFF)], members)
+        }.sorted { $0.identifier < $1.identifier }
+    }
+
+    /// Bursts found by density in each group: a chain qualifies on all its members when it holds
+    /// `burst_density_factor` times the failures the group's scattered failures would put in its
+    /// duration; when earlier bursts already hold some of its members, the others join the burst
+    /// holding most of them.
+    static func addDensityBursts(_ groups: [(identifier: String, members: [Int])], scope: CardTestingBurst.Scope,
+                                 to contactBursts: inout [CardTestingBurst], ledger: PaymentLedger, thresholds: FraudThresholds) {
+        var holder: [Int: Int] = [:]
+        for (index, burst) in contactBursts.enumerated() { for payment in burst.payments { holder[payment] = index } }
         let gap = Int64(thresholds.burstGapMinutes * 60)
         let times = ledger.entries.map(\.created)
         let span = max(Double((times.max() ?? 0) - (times.min() ?? 0)), 1)
-        for currency in byCurrency.keys.sorted() {
-            let members = byCurrency[currency]!
+        for (identifier, members) in groups {
             let runs = chains(members.filter { ledger.entries[$0].status == .failed }, gap: gap, ledger: ledger)
-            // The currency's usual rate: small failures outside any chain long enough to be a burst.
+            // The group's usual rate: failures outside any chain long enough to be a burst.
             let scattered = runs.filter { Double($0.count) < thresholds.burstMinAttempts }.reduce(0) { $0 + $1.count }
             for run in runs {
-                let whole = make(run, members: members, .account, "", ledger, thresholds)
+                let whole = make(run, members: members, scope, identifier, ledger, thresholds)
                 let expected = Double(scattered) / span * max(Double(whole.end - whole.start), thresholds.burstWindowMinutes * 60)
                 guard qualifies(whole, thresholds), Double(whole.failures) >= thresholds.burstDensityFactor * expected else { continue }
                 let rest = whole.payments.filter { holder[$0] == nil }

@@ -117,6 +117,7 @@ struct ReportModelBuilder {
             let behind: String
             switch burst.scope {
             case .account: behind = "whole account"
+            case .cardProfile: behind = "cards " + burst.identifier
             case .email: behind = "email " + privacy.email(burst.identifier)
             case .phone: behind = "phone " + privacy.phone(burst.identifier)
             }

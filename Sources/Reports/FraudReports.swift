@@ -23,7 +23,13 @@ public enum FraudReports {
                                    to directory: String, compression: Compression) throws {
         let file = try CSVReportFile(directory: directory, name: "card_testing", header: burstHeader, compression: compression)
         for burst in bursts {
-            let identifier = burst.scope == .email ? privacy.email(burst.identifier) : burst.scope == .phone ? privacy.phone(burst.identifier) : ""
+            let identifier: String
+            switch burst.scope {
+            case .email: identifier = privacy.email(burst.identifier)
+            case .phone: identifier = privacy.phone(burst.identifier)
+            case .cardProfile: identifier = burst.identifier  // brand and issuing country: no personal data
+            case .account: identifier = ""
+            }
             try file.write([UTCTime.format(burst.start), UTCTime.format(burst.end), burst.scope.rawValue, identifier,
                             String(burst.payments.count), String(burst.failures), String(burst.distinctCards), String(burst.confirmed.count),
                             burst.guests.map { guestIDs[$0] }.sorted().joined(separator: ";")])

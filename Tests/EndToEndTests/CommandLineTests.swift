@@ -403,6 +403,22 @@ final class ReportTests: XCTestCase {
         XCTAssertGreaterThan(size, 50_000, "a real picture of the page")
         print("report screenshot: \(png)")
 
+        // A run with nothing to report: every section says so, and that page is kept too.
+        let empty = directory.appendingPathComponent("empty").path
+        let headerOnly = directory.appendingPathComponent("unified_payments.csv").path
+        try Data("id,Created date (UTC),Amount,Currency,Status,Customer ID\n".utf8).write(to: URL(fileURLWithPath: headerOnly))
+        XCTAssertEqual(try guestpipe(["run", "--input", headerOnly, "--out", empty], environment: key).status, 0)
+        let emptyDOM = try runChromium(["--dump-dom", "file://" + empty + "/report.html"])
+        for sentence in ["No guest payments", "No succeeded payments", "No card payments of the monitored brands", "No card-testing burst found",
+                         "No guests.", "Nothing to compare with"] {
+            XCTAssertTrue(emptyDOM.stdout.contains(sentence), "empty state: \(sentence)")
+        }
+        let emptyPNG = artefacts.appendingPathComponent("report-empty.png").path
+        try? FileManager.default.removeItem(atPath: emptyPNG)
+        XCTAssertEqual(try runChromium(["--window-size=1200,2000", "--screenshot=" + emptyPNG, "file://" + empty + "/report.html"]).status, 0)
+        XCTAssertGreaterThan((try FileManager.default.attributesOfItem(atPath: emptyPNG)[.size] as? NSNumber)?.intValue ?? 0, 10_000)
+        print("empty report screenshot: \(emptyPNG)")
+
         // The next night: the top of the report says what changed.
         let more = directory.appendingPathComponent("in2").path
         XCTAssertEqual(try guestpipe(["sample", "--rows", "4000", "--days", "4", "--seed", "4", "--out", more]).status, 0)

@@ -9,7 +9,12 @@ struct CardTestingSignal: FraudSignal {
         guard let indices = context.burstsByGuest[Self.guestIndex(guest, context)], !indices.isEmpty else { return nil }
         let burst = indices.map { context.bursts[$0] }.max { $0.failures < $1.failures }!
         let minutes = max(1, Int((Double(burst.end - burst.start) / 60).rounded(.up)))
-        let behind = burst.scope == .account ? "across the account" : "under one \(burst.scope.rawValue)"
+        let behind: String
+        switch burst.scope {
+        case .account: behind = "across the account"
+        case .cardProfile: behind = "on cards of one brand and issuing country (\(burst.identifier))"
+        case .email, .phone: behind = "under one \(burst.scope.rawValue)"
+        }
         return SignalFinding(signal: name, value: "\(burst.failures)", points: context.thresholds.cardTestingPoints,
                              reason: "Card testing: \(burst.failures) failed payments with \(burst.distinctCards) cards within \(minutes) minute\(minutes == 1 ? "" : "s") \(behind) (\(UTCTime.formatMinutes(burst.start)) UTC).")
     }
