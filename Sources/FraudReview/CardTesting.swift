@@ -6,12 +6,12 @@ import Grouping
 public struct CardTestingBurst: Sendable {
     public enum Scope: String, Sendable {
         case account, email, phone
-        /// Cards of one brand and issuing country (testers buy stolen cards by the batch).
+        /// Cards of one profile: brand, funding and issuing country (testers buy stolen cards by the batch).
         case cardProfile = "card_profile"
     }
 
     public var scope: Scope
-    /// The email or phone behind the burst (normalised), `brand country` for a card profile,
+    /// The email or phone behind the burst (normalised), `brand funding country` for a card profile,
     /// empty for account-wide bursts.
     public var identifier: String
     public var start: Int64
@@ -30,9 +30,9 @@ public struct CardTestingBurst: Sendable {
 
 /// Finds bursts by density over time (README, "Card testing"). A payment has the burst *shape*
 /// when it is a guest (or unmatched) card payment whose card was first seen at most
-/// `burst_gap_minutes` earlier. Failed shaped payments are chained per email, per phone, per
-/// card brand and issuing country (where the export has both), and, for small ones
-/// (≤ `burst_max_amount`), over the account: a chain breaks where two follow
+/// `burst_gap_minutes` earlier. Failed shaped payments are chained per email, per phone and,
+/// for small ones (≤ `burst_max_amount`), per card profile (brand, funding, issuing country)
+/// and over the account: a chain breaks where two follow
 /// each other more than `burst_gap_minutes` apart. A chain is a burst when its members number
 /// at least `burst_min_attempts`, with at least `burst_min_failures` failed and at least half as
 /// many distinct cards (members: the shaped payments of the same email, phone or, over the
@@ -110,18 +110,18 @@ public enum CardTestingDetector {
         return byCurrency.keys.sorted().map { ("", byCurrency[$0]!) }
     }
 
-    /// The small shaped payments per card brand and issuing country (where the export has
-    /// both), across currencies: a tester working through one batch of stolen cards in several
-    /// currencies stays one burst.
+    /// The small shaped payments per card profile: brand and issuing country (where the export
+    /// has both) and funding (where it has it), across currencies: a tester working through one
+    /// batch of stolen cards in several currencies stays one burst.
     static func profileGroups(_ shape: Shape, _ ledger: PaymentLedger) -> [(identifier: String, members: [Int])] {
-        var byProfile: [UInt64: [Int]] = [:]
+        var byProfile: [[UInt32]: [Int]] = [:]
         for index in shape.ordered where shape.small[index] {
             let entry = ledger.entries[index]
             guard entry.brand != 0, entry.issueCountry != 0 else { continue }
-            byProfile[UInt64(entry.brand) << 32 | UInt64(entry.issueCountry), default: []].append(index)
+            byProfile[[entry.brand, entry.funding, entry.issueCountry], default: []].append(index)
         }
         return byProfile.map { key, members in
-            (ledger.pool[UInt32(key >> 32)] + " " + ledger.pool[UInt32(key & 0xFFFF_FFFF)], members)
+            (key.filter { $0 != 0 }.map { ledger.pool[$0] }.joined(separator: " "), members)
         }.sorted { $0.identifier < $1.identifier }
     }
 

@@ -1,7 +1,7 @@
 import GuestPipeCore
 
 /// One payment as the grouping stage keeps it: numbers inline, text as pool ids, the payment
-/// key as bytes in the ledger's arena. 136 bytes, so millions fit in memory.
+/// key as bytes in the ledger's arena. About 140 bytes, so millions fit in memory.
 public struct LedgerEntry: Sendable {
     public var keyOffset: UInt32 = 0
     public var keyLength: UInt16 = 0
@@ -32,6 +32,9 @@ public struct LedgerEntry: Sendable {
     public var cvcCheck: UInt32 = 0
     public var avsZipCheck: UInt32 = 0
     public var issueCountry: UInt32 = 0
+    /// Card funding (`credit`, `debit`, `prepaid`): with brand and issuing country, the card
+    /// profile card-testing bursts are chained on.
+    public var funding: UInt32 = 0
     public var riskLevel: UInt32 = 0
     public var riskScore: UInt32 = 0
     public var terminalReader: UInt32 = 0
@@ -56,7 +59,7 @@ public let ledgerColumns: Set<PaymentColumn> = [
     .id, .created, .amount, .amountRefunded, .currency, .status, .customerID, .paymentIntentID, .mode, .livemode,
     .refundedFlag, .cardFingerprint, .cardLast4, .cardBrand, .billingCountry, .name, .email, .receiptEmail, .phone,
     .disputedAmount, .disputeStatus, .disputeReason, .disputeDate, .disputeID,
-    .cvcCheck, .avsZipCheck, .cardIssueCountry, .riskLevel, .riskScore, .terminalReaderID,
+    .cvcCheck, .avsZipCheck, .cardIssueCountry, .cardFunding, .riskLevel, .riskScore, .terminalReaderID,
 ]
 
 /// Every payment once: the copy from the later export wins, column by column, for the columns
@@ -147,6 +150,7 @@ public final class PaymentLedger {
                 incoming.cvcCheck = remap[Int(incoming.cvcCheck)]
                 incoming.avsZipCheck = remap[Int(incoming.avsZipCheck)]
                 incoming.issueCountry = remap[Int(incoming.issueCountry)]
+                incoming.funding = remap[Int(incoming.funding)]
                 incoming.riskLevel = remap[Int(incoming.riskLevel)]
                 incoming.riskScore = remap[Int(incoming.riskScore)]
                 incoming.terminalReader = remap[Int(incoming.terminalReader)]
@@ -191,6 +195,7 @@ public final class PaymentLedger {
         if has(.cvcCheck) { entry.cvcCheck = later.cvcCheck }
         if has(.avsZipCheck) { entry.avsZipCheck = later.avsZipCheck }
         if has(.cardIssueCountry) { entry.issueCountry = later.issueCountry }
+        if has(.cardFunding) { entry.funding = later.funding }
         if has(.riskLevel) { entry.riskLevel = later.riskLevel }
         if has(.riskScore) { entry.riskScore = later.riskScore }
         if has(.terminalReaderID) { entry.terminalReader = later.terminalReader }

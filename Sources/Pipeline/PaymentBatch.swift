@@ -21,7 +21,7 @@ public final class PaymentBatch {
 
     /// Last value and id per low-cardinality column: most rows repeat the previous row's brand,
     /// country or status, so comparing a few bytes saves the hash lookup.
-    private var recent = [(bytes: [UInt8], id: UInt32)](repeating: ([], 0), count: 10)
+    private var recent = [(bytes: [UInt8], id: UInt32)](repeating: ([], 0), count: 11)
 
     @inline(__always)
     private func internRepeating(_ value: UnsafeBufferPointer<UInt8>, _ slot: Int) -> UInt32 {
@@ -70,6 +70,7 @@ public final class PaymentBatch {
         entry.cvcCheck = payment.withText(.cvcCheck) { internRepeating($0, 5) }
         entry.avsZipCheck = payment.withText(.avsZipCheck) { internRepeating($0, 6) }
         entry.issueCountry = payment.withText(.cardIssueCountry) { internRepeating($0, 7) }
+        entry.funding = payment.withText(.cardFunding) { internRepeating($0, 10) }
         entry.riskLevel = payment.withText(.riskLevel) { internRepeating($0, 8) }
         entry.riskScore = payment.withText(.riskScore) { internRepeating($0, 9) }
         entry.terminalReader = payment.withText(.terminalReaderID) { pool.intern(bytes: $0) }

@@ -133,22 +133,22 @@ final class FraudReviewTests: XCTestCase {
         // Eight small attempts with fresh Visa cards issued in BR, a few minutes apart, each with its
         // own email and spread over three currencies: too few per currency for an account-wide burst,
         // no shared contact. Around them, ordinary payments of another profile.
-        let header = "id,Created date (UTC),Amount,Currency,Status,Customer ID,Card Fingerprint,Customer Email,Card Brand,Card Issue Country"
+        let header = "id,Created date (UTC),Amount,Currency,Status,Customer ID,Card Fingerprint,Customer Email,Card Brand,Card Issue Country,Card Funding"
         var rows: [String] = []
         let currencies = ["usd", "eur", "gbp"]
         for index in 0..<8 {
             let status = index == 4 ? "Paid" : "Failed"
-            rows.append("ch_p\(index),2026-03-03 10:\(String(format: "%02d", index * 3)):00,1.00,\(currencies[index % 3]),\(status),,fpProfile000000\(index),buyer\(index)@mail.test-shop.com,Visa,BR")
+            rows.append("ch_p\(index),2026-03-03 10:\(String(format: "%02d", index * 3)):00,1.00,\(currencies[index % 3]),\(status),,fpProfile000000\(index),buyer\(index)@mail.test-shop.com,Visa,BR,prepaid")
         }
         for index in 0..<6 {
-            rows.append("ch_o\(index),2026-03-0\(1 + index % 3) 1\(index):00:00,30.00,usd,Paid,,fpOrdinaryCard00\(index),o\(index)@mail.test-shop.com,Mastercard,US")
+            rows.append("ch_o\(index),2026-03-0\(1 + index % 3) 1\(index):00:00,30.00,usd,Paid,,fpOrdinaryCard00\(index),o\(index)@mail.test-shop.com,Mastercard,US,credit")
         }
         let (ledger, grouping) = try ledger(header, rows)
         let context = FraudContext(ledger: ledger, grouping: grouping, thresholds: FraudThresholds())
         XCTAssertEqual(context.bursts.count, 1, "\(context.bursts.map { ($0.scope, $0.payments.count) })")
         let burst = try XCTUnwrap(context.bursts.first)
         XCTAssertEqual(burst.scope, .cardProfile)
-        XCTAssertEqual(burst.identifier, "Visa BR")
+        XCTAssertEqual(burst.identifier, "Visa prepaid BR", "brand, funding and issuing country")
         XCTAssertEqual(Set(burst.payments.map { ledger.key($0) }), Set((0..<8).map { "ch_p\($0)" }))
         XCTAssertEqual(burst.confirmed.map { ledger.key($0) }, ["ch_p4"], "the success inside the window is a confirmed card")
     }

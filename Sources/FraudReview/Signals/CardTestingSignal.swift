@@ -12,7 +12,7 @@ struct CardTestingSignal: FraudSignal {
         let behind: String
         switch burst.scope {
         case .account: behind = "across the account"
-        case .cardProfile: behind = "on cards of one brand and issuing country (\(burst.identifier))"
+        case .cardProfile: behind = "on cards of one profile (\(burst.identifier))"
         case .email, .phone: behind = "under one \(burst.scope.rawValue)"
         }
         return SignalFinding(signal: name, value: "\(burst.failures)", points: context.thresholds.cardTestingPoints,

@@ -69,7 +69,7 @@ enum BatchArchive {
             let outside = entry.card >= strings || entry.email >= strings || entry.phone >= strings || entry.name >= strings
                 || entry.brand >= strings || entry.last4 >= strings || entry.billingCountry >= strings
                 || entry.disputeStatus >= strings || entry.disputeReason >= strings || entry.rawStatus >= strings
-                || entry.cvcCheck >= strings || entry.avsZipCheck >= strings || entry.issueCountry >= strings
+                || entry.cvcCheck >= strings || entry.avsZipCheck >= strings || entry.issueCountry >= strings || entry.funding >= strings
                 || entry.riskLevel >= strings || entry.riskScore >= strings || entry.terminalReader >= strings
             guard !outside, Int(entry.keyOffset) + Int(entry.keyLength) <= keys.count, entry.keyLength > 0,
                   Int(entry.currencyIndex) <= Currency.all.count
