@@ -26,12 +26,13 @@ public enum ReportHTML {
         if m.shares.isEmpty { body += "<tr><td colspan=\"4\">No succeeded payments in any currency.</td></tr>" }
         for share in m.shares { body += "<tr><td>\(esc(share.currency))</td><td class=\"n\">\(esc(grouped(share.guestGross)))</td><td class=\"n\">\(esc(grouped(share.allGross)))</td><td class=\"n\">\(String(format: "%.1f%%", share.share * 100))</td></tr>" }
         body += "</table></section>\n"
-        body += "<section><h2>Guest and customer volume (\(esc(m.volumeCurrency)), by \(m.volume.count > 0 && m.volume[0].period.count > 7 ? "day" : "month")</h2>\(volumeChart(m))</section>\n"
+        let volumeTitle = m.volume.isEmpty ? "" : " (\(esc(m.volumeCurrency)), by \(m.volume[0].period.count > 7 ? "day" : "month"))"
+        body += "<section><h2>Guest and customer volume\(volumeTitle)</h2>\(volumeChart(m))</section>\n"
         body += "<section><h2>Card-network monitoring ratios</h2>\(ratiosChart(m))\(ratiosTable(m))</section>\n"
         // Card-testing bursts make every tested card a guest; they are shown once, as bursts, below.
         let stories = m.queue
         let tested = m.queueCardTesting
-        body += "<section><h2>Review queue (top \(min(ReportModel.queueRowsShown, m.queueStories)) of \(m.queueStories))</h2>"
+        body += "<section><h2>Review queue\(m.queueStories == 0 ? "" : " (top \(min(ReportModel.queueRowsShown, m.queueStories)) of \(m.queueStories))")</h2>"
         if tested > 0 { body += "<p class=\"meta\">\(tested) more guest\(tested == 1 ? "" : "s") were touched by card-testing bursts: see Card testing below and fraud_review.csv.</p>" }
         if stories.isEmpty {
             body += "<p>No other guest has a fraud signal.</p>"

@@ -413,6 +413,7 @@ final class ReportTests: XCTestCase {
                          "No guests.", "Nothing to compare with"] {
             XCTAssertTrue(emptyDOM.stdout.contains(sentence), "empty state: \(sentence)")
         }
+        XCTAssertFalse(emptyDOM.stdout.contains("(, by") || emptyDOM.stdout.contains("top 0 of 0"), "no headings with nothing in them")
         let emptyPNG = artefacts.appendingPathComponent("report-empty.png").path
         try? FileManager.default.removeItem(atPath: emptyPNG)
         XCTAssertEqual(try runChromium(["--window-size=1200,2000", "--screenshot=" + emptyPNG, "file://" + empty + "/report.html"]).status, 0)
