@@ -8,15 +8,15 @@
 /// ledger's later. Reading a finished pool from many threads is safe; that is what the
 /// @unchecked Sendable stands for.
 public final class StringPool: @unchecked Sendable {
-    private var arena: UnsafeMutablePointer<UInt8>
+    @usableFromInline var arena: UnsafeMutablePointer<UInt8>
     private var arenaCount = 0
     private var arenaCapacity: Int
     /// End offset in the arena of each value (value `i` spans `ends[i-1]..<ends[i]`).
-    private var ends: UnsafeMutablePointer<UInt32>
+    @usableFromInline var ends: UnsafeMutablePointer<UInt32>
     /// Full hash per value: compared before the bytes, reused when the table grows, and handed
     /// to the pool a value is merged into.
     private var hashes: UnsafeMutablePointer<UInt64>
-    private var valueCount = 1
+    @usableFromInline var valueCount = 1
     private var valueCapacity: Int
     /// Open-addressing table: 0 is a free slot, else the high 32 bits of the value's hash over
     /// (id + 1), so most probes that do not match are rejected without touching the value.
@@ -128,8 +128,9 @@ public final class StringPool: @unchecked Sendable {
         withBytes(id) { String(decoding: $0, as: UTF8.self) }
     }
 
-    /// Calls `body` with the bytes of `id`; they are valid only during the call.
-    @inline(__always)
+    /// Calls `body` with the bytes of `id`; they are valid only during the call. Inlinable:
+    /// the writers and the fraud review read pool values for every payment.
+    @inlinable @inline(__always)
     public func withBytes<R>(_ id: UInt32, _ body: (UnsafeBufferPointer<UInt8>) throws -> R) rethrows -> R {
         let index = Int(id)
         precondition(index < valueCount, "string pool id out of range")

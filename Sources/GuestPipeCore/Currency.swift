@@ -105,7 +105,19 @@ extension String {
     }
 }
 
-@inline(__always)
+extension UnsafeBufferPointer where Element == UInt8 {
+    /// The bytes without leading and trailing spaces, tabs, CR and LF (as the `String` one).
+    @inlinable
+    public func trimmingASCIIWhitespace() -> UnsafeBufferPointer<UInt8> {
+        var start = 0
+        var end = count
+        while start < end, isASCIIWhitespace(self[start]) { start += 1 }
+        while end > start, isASCIIWhitespace(self[end - 1]) { end -= 1 }
+        return UnsafeBufferPointer(rebasing: self[start..<end])
+    }
+}
+
+@inlinable @inline(__always)
 func isASCIIWhitespace(_ byte: UInt8) -> Bool {
     byte == 0x20 || byte == 0x09 || byte == 0x0A || byte == 0x0D
 }

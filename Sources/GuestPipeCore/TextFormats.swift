@@ -43,58 +43,203 @@ public enum CSVText {
 }
 
 /// Builds CSV rows straight into bytes, with `CSVText`'s quoting: numbers, times and money are
-/// formatted in place, so a row costs no string per field. For the large outputs.
+/// formatted in place, so a row costs no string per field. For the large outputs, written at
+/// hundreds of MB/s: the bytes live in one growing buffer written through a pointer, and every
+/// method is inlinable, so a writer in another module pays no call and no array check per byte.
+/// A builder is not copied: copies would share one buffer (keep one builder per output).
 public struct CSVRowBuilder {
-    public private(set) var bytes: [UInt8] = []
-    private var rowHasFields = false
+    /// Owns the bytes (frees them when the last copy of the builder goes); the builder keeps
+    /// the pointer, count and capacity itself, so appending touches no class property.
+    @usableFromInline
+    final class Storage {
+        @usableFromInline var base: UnsafeMutablePointer<UInt8>
 
-    public init(capacity: Int = 1 << 16) { bytes.reserveCapacity(capacity) }
+        @usableFromInline
+        init(capacity: Int) { base = .allocate(capacity: capacity) }
 
-    @inline(__always)
-    private mutating func separate() {
-        if rowHasFields { bytes.append(0x2C) }
+        deinit { base.deallocate() }
+    }
+
+    @usableFromInline var storage: Storage
+    @usableFromInline var base: UnsafeMutablePointer<UInt8>
+    @usableFromInline var count = 0
+    @usableFromInline var capacity: Int
+    @usableFromInline var rowHasFields = false
+
+    public init(capacity: Int = 1 << 16) {
+        self.capacity = max(capacity, 64)
+        storage = Storage(capacity: self.capacity)
+        base = storage.base
+    }
+
+    /// Bytes built so far.
+    @inlinable
+    public var byteCount: Int { count }
+
+    /// The rows built so far (CSV bytes, LF-terminated rows).
+    public var bytes: [UInt8] { Array(UnsafeBufferPointer(start: base, count: count)) }
+
+    /// Calls `body` with the bytes built so far; valid only during the call.
+    @inlinable
+    public func withBytes<R>(_ body: (UnsafeRawBufferPointer) throws -> R) rethrows -> R {
+        try body(UnsafeRawBufferPointer(start: base, count: count))
+    }
+
+    /// Room for `extra` more bytes.
+    @usableFromInline
+    mutating func grow(toHold extra: Int) {
+        var size = capacity * 2
+        while size < count + extra { size *= 2 }
+        let bigger = Storage(capacity: size)
+        bigger.base.update(from: base, count: count)
+        storage = bigger
+        base = bigger.base
+        capacity = size
+    }
+
+    /// A pointer to room for `extra` more bytes (then add what was written to `count`).
+    @inlinable @inline(__always)
+    mutating func room(_ extra: Int) -> UnsafeMutablePointer<UInt8> {
+        if count + extra > capacity { grow(toHold: extra) }
+        return base + count
+    }
+
+    @inlinable @inline(__always)
+    mutating func put(_ byte: UInt8) {
+        room(1).pointee = byte
+        count += 1
+    }
+
+    @inlinable @inline(__always)
+    mutating func separate() {
+        if rowHasFields { put(0x2C) }
         rowHasFields = true
     }
 
     /// A text field, quoted when needed.
+    @inlinable
     public mutating func field(_ text: String) {
-        separate()
-        CSVText.appendField(text, to: &bytes)
+        var text = text
+        text.withUTF8 { field(bytes: $0) }
     }
 
-    /// A text field given as UTF-8 bytes, quoted when needed.
+    /// A text field given as UTF-8 bytes, quoted when needed (as `CSVText.appendField`).
+    @inlinable
     public mutating func field(bytes value: UnsafeBufferPointer<UInt8>) {
         separate()
-        CSVText.appendField(bytes: value, to: &bytes)
+        let length = value.count
+        guard length > 0, let source = value.baseAddress else { return }
+        var needsQuotes = source[0] == 0x20 || source[length - 1] == 0x20
+        if !needsQuotes {
+            for offset in 0..<length {
+                let byte = source[offset]
+                if byte == 0x2C || byte == 0x22 || byte == 0x0A || byte == 0x0D { needsQuotes = true; break }
+            }
+        }
+        if !needsQuotes {
+            room(length).update(from: source, count: length)
+            count += length
+            return
+        }
+        let target = room(length * 2 + 2)
+        var written = 0
+        target[written] = 0x22; written += 1
+        for offset in 0..<length {
+            let byte = source[offset]
+            if byte == 0x22 { target[written] = 0x22; written += 1 }
+            target[written] = byte; written += 1
+        }
+        target[written] = 0x22; written += 1
+        count += written
     }
+
+    /// A list field: the values joined by `;`, quoted as one field when needed. `scratch`
+    /// holds the joined bytes (kept by the caller, so a row makes no allocation).
+    @inlinable
+    public mutating func field(list values: [String], into scratch: inout [UInt8]) {
+        if values.count == 1 { return field(values[0]) }
+        scratch.removeAll(keepingCapacity: true)
+        for (position, value) in values.enumerated() {
+            if position > 0 { scratch.append(0x3B) }
+            scratch.append(contentsOf: value.utf8)
+        }
+        scratch.withUnsafeBufferPointer { field(bytes: $0) }
+    }
+
+    /// An empty field.
+    @inlinable
+    public mutating func emptyField() { separate() }
 
     /// An integer.
+    @inlinable
     public mutating func field(_ value: Int) {
         separate()
-        MinorUnits.append(Int64(value), exponent: 0, to: &bytes)
+        appendInteger(value.magnitude, negative: value < 0, minimumDigits: 1)
     }
 
-    /// A UTC time as `UTCTime.format` writes it.
+    /// The decimal digits of `magnitude` (with a minus sign if `negative`), zero-padded on the
+    /// left to `minimumDigits`.
+    @inlinable @inline(__always)
+    mutating func appendInteger(_ magnitude: UInt, negative: Bool, minimumDigits: Int) {
+        let target = room(22 + minimumDigits)
+        var written = 0
+        if negative { target[0] = 0x2D; written = 1 }
+        var digits = 0
+        var rest = magnitude
+        repeat { digits += 1; rest /= 10 } while rest > 0
+        digits = max(digits, minimumDigits)
+        rest = magnitude
+        for position in stride(from: written + digits - 1, through: written, by: -1) {
+            target[position] = UInt8(truncatingIfNeeded: 0x30 + rest % 10)
+            rest /= 10
+        }
+        count += written + digits
+    }
+
+    /// A UTC time as `UTCTime.format` writes it (`YYYY-MM-DD HH:MM:SS`).
+    @inlinable
     public mutating func time(_ seconds: Int64) {
         separate()
-        UTCTime.append(seconds, to: &bytes)
+        let (y, m, d, hh, mm, ss) = UTCTime.components(seconds)
+        guard (0...9999).contains(y) else {
+            var text = UTCTime.format(seconds)
+            text.withUTF8 { room($0.count).update(from: $0.baseAddress!, count: $0.count); count += $0.count }
+            return
+        }
+        let target = room(19)
+        @inline(__always) func two(_ value: Int, _ at: Int) {
+            target[at] = UInt8(truncatingIfNeeded: 0x30 + value / 10)
+            target[at + 1] = UInt8(truncatingIfNeeded: 0x30 + value % 10)
+        }
+        two(y / 100, 0); two(y % 100, 2); target[4] = 0x2D; two(m, 5); target[7] = 0x2D; two(d, 8); target[10] = 0x20
+        two(hh, 11); target[13] = 0x3A; two(mm, 14); target[16] = 0x3A; two(ss, 17)
+        count += 19
     }
 
     /// Minor units as `MinorUnits.format` writes them: a decimal in major units, exactly.
+    @inlinable
     public mutating func money(_ minor: Int64, exponent: Int) {
         separate()
-        MinorUnits.append(minor, exponent: exponent, to: &bytes)
+        let magnitude = UInt(minor.magnitude)
+        var divisor: UInt = 1
+        for _ in 0..<exponent { divisor *= 10 }
+        appendInteger(magnitude / divisor, negative: minor < 0, minimumDigits: 1)
+        guard exponent > 0 else { return }
+        put(0x2E)
+        appendInteger(magnitude % divisor, negative: false, minimumDigits: exponent)
     }
 
     /// Ends the row with LF.
+    @inlinable
     public mutating func endRow() {
-        bytes.append(0x0A)
+        put(0x0A)
         rowHasFields = false
     }
 
     /// Forgets the rows built so far, keeping the memory.
+    @inlinable
     public mutating func clear() {
-        bytes.removeAll(keepingCapacity: true)
+        count = 0
         rowHasFields = false
     }
 }

@@ -22,7 +22,7 @@ public final class CSVReportFile {
 
     /// Writes the rows a builder holds and empties it (flush every few thousand rows).
     public func write(_ rows: inout CSVRowBuilder) throws {
-        try rows.bytes.withUnsafeBytes { try file.write(bytes: $0) }
+        try rows.withBytes { try file.write(bytes: $0) }
         rows.clear()
     }
 

@@ -61,6 +61,8 @@ public enum GuestReports {
     static func writeGuests(_ input: GuestReportInput, _ directory: String, _ compression: Compression) throws {
         let file = try CSVReportFile(directory: directory, name: "guests", header: guestsHeader, compression: compression)
         var rows = CSVRowBuilder()
+        var scratch: [UInt8] = []
+        let full = input.privacy.mode == .full
         let policy = input.policy.rawValue
         for guest in input.guests {
             rows.field(guest.id)
@@ -73,11 +75,11 @@ public enum GuestReports {
             rows.field(guest.failed)
             rows.field(guest.refundedPayments)
             rows.field(guest.disputes)
-            rows.field(guest.cards.joined(separator: ";"))
-            rows.field(guest.emails.map(input.privacy.email).joined(separator: ";"))
-            rows.field(guest.phones.map(input.privacy.phone).joined(separator: ";"))
+            rows.field(list: guest.cards, into: &scratch)
+            rows.field(list: full ? guest.emails : guest.emails.map(input.privacy.email), into: &scratch)
+            rows.field(list: full ? guest.phones : guest.phones.map(input.privacy.phone), into: &scratch)
             rows.endRow()
-            if rows.bytes.count >= 1 << 16 { try file.write(&rows) }
+            if rows.byteCount >= 1 << 16 { try file.write(&rows) }
         }
         try file.write(&rows)
         try file.close()
@@ -98,7 +100,7 @@ public enum GuestReports {
                 rows.money(totals.disputeLosses, exponent: exponent)
                 rows.endRow()
             }
-            if rows.bytes.count >= 1 << 16 { try file.write(&rows) }
+            if rows.byteCount >= 1 << 16 { try file.write(&rows) }
         }
         try file.write(&rows)
         try file.close()
@@ -128,7 +130,7 @@ public enum GuestReports {
                                 rows.field(entry.status.rawValue)
                                 rows.endRow()
                             }
-                            if rows.bytes.count >= 1 << 16 { try file.write(&rows) }
+                            if rows.byteCount >= 1 << 16 { try file.write(&rows) }
                         }
                     }
                 }
@@ -138,53 +140,83 @@ public enum GuestReports {
         try file.close()
     }
 
+    /// What a column of Stripe's Customers layout holds for a guest; every other column is empty.
+    private enum StripeValue {
+        case empty, description, email, name, created, cardBrand, cardLast4, cardFingerprint, cardCountry
+        case currency, totalSpend, paymentCount, averageOrder, refundedVolume, disputeLosses
+    }
+
+    private static let stripeValues: [StripeValue] = stripeHeader.map { column in
+        switch column {
+        case "Description": return .description
+        case "Email": return .email
+        case "Name": return .name
+        case "Created (UTC)": return .created
+        case "Card Brand": return .cardBrand
+        case "Card Last4": return .cardLast4
+        case "Card Fingerprint": return .cardFingerprint
+        case "Card Address Country": return .cardCountry
+        case "Currency": return .currency
+        case "Total Spend": return .totalSpend
+        case "Payment Count": return .paymentCount
+        case "Average Order": return .averageOrder
+        case "Refunded Volume": return .refundedVolume
+        case "Dispute Losses": return .disputeLosses
+        default: return .empty
+        }
+    }
+
+    /// One row per guest and currency in Stripe's Customers layout. Text comes straight from the
+    /// pool's bytes when the CSV privacy is `full` (the usual case at millions of guests); the
+    /// other modes format the guest's email, name and fingerprint once per guest.
     static func writeStripeLayout(_ input: GuestReportInput, _ directory: String, _ compression: Compression) throws {
         let file = try CSVReportFile(directory: directory, name: "guests_stripe", header: stripeHeader, compression: compression)
         let ledger = input.ledger
         let pool = ledger.pool
-        let column = Dictionary(uniqueKeysWithValues: stripeHeader.enumerated().map { ($1, $0) })
-        let atDescription = column["Description"]!
-        let atEmail = column["Email"]!
-        let atName = column["Name"]!
-        let atCreatedUTC = column["Created (UTC)"]!
-        let atCardBrand = column["Card Brand"]!
-        let atCardLast4 = column["Card Last4"]!
-        let atCardFingerprint = column["Card Fingerprint"]!
-        let atCardAddressCountry = column["Card Address Country"]!
-        let atCurrency = column["Currency"]!
-        let atTotalSpend = column["Total Spend"]!
-        let atPaymentCount = column["Payment Count"]!
-        let atAverageOrder = column["Average Order"]!
-        let atRefundedVolume = column["Refunded Volume"]!
-        let atDisputeLosses = column["Dispute Losses"]!
+        let privacy = input.privacy
+        let full = privacy.mode == .full
         var rows = CSVRowBuilder()
-        var row = [String](repeating: "", count: stripeHeader.count)
-        for guest in input.guests {
-            let latest = ledger.entries[guest.latestPayment]
-            let card = guest.latestCardPayment.map { ledger.entries[$0] }
-            for (currency, totals) in guest.currencyTotals {
-                for position in row.indices { row[position] = "" }
-                func set(_ position: Int, _ value: String) { row[position] = value }
-                set(atDescription, "Guest \(guest.id)")
-                set(atEmail, input.privacy.email(pool[latest.email].trimmingASCIIWhitespace()))
-                set(atName, input.privacy.mode == .full ? pool[latest.name] : input.privacy.other(pool[latest.name]))
-                set(atCreatedUTC, UTCTime.formatMinutes(guest.firstCreated))
-                if let card {
-                    set(atCardBrand, pool[card.brand])
-                    set(atCardLast4, pool[card.last4])
-                    set(atCardFingerprint, input.privacy.mode == .full ? pool[card.card].trimmingASCIIWhitespace() : "")
-                    set(atCardAddressCountry, pool[card.billingCountry])
+        var description: [UInt8] = []
+        var created: [UInt8] = []
+        try ledger.entries.withUnsafeBufferPointer { entries in
+            for guest in input.guests {
+                let latest = entries[guest.latestPayment]
+                let card = guest.latestCardPayment.map { entries[$0] }
+                description.removeAll(keepingCapacity: true)
+                description.append(contentsOf: "Guest ".utf8)
+                description.append(contentsOf: guest.id.utf8)
+                created.removeAll(keepingCapacity: true)
+                created.append(contentsOf: UTCTime.formatMinutes(guest.firstCreated).utf8)
+                let email = full ? nil : privacy.email(pool[latest.email].trimmingASCIIWhitespace())
+                let name = full ? nil : privacy.other(pool[latest.name])
+                for (currency, totals) in guest.currencyTotals {
+                    let exponent = currency.exponent
+                    for value in stripeValues {
+                        switch value {
+                        case .empty: rows.emptyField()
+                        case .description: description.withUnsafeBufferPointer { rows.field(bytes: $0) }
+                        case .email:
+                            if let email { rows.field(email) } else { pool.withBytes(latest.email) { rows.field(bytes: $0.trimmingASCIIWhitespace()) } }
+                        case .name:
+                            if let name { rows.field(name) } else { pool.withBytes(latest.name) { rows.field(bytes: $0) } }
+                        case .created: created.withUnsafeBufferPointer { rows.field(bytes: $0) }
+                        case .cardBrand: pool.withBytes(card?.brand ?? 0) { rows.field(bytes: $0) }
+                        case .cardLast4: pool.withBytes(card?.last4 ?? 0) { rows.field(bytes: $0) }
+                        case .cardFingerprint:
+                            if full { pool.withBytes(card?.card ?? 0) { rows.field(bytes: $0.trimmingASCIIWhitespace()) } } else { rows.emptyField() }
+                        case .cardCountry: pool.withBytes(card?.billingCountry ?? 0) { rows.field(bytes: $0) }
+                        case .currency: rows.field(currency.code)
+                        case .totalSpend: rows.money(totals.net, exponent: exponent)
+                        case .paymentCount: rows.field(totals.succeeded)
+                        case .averageOrder: rows.money(averageHalfUp(totals.gross, totals.succeeded), exponent: exponent)
+                        case .refundedVolume: rows.money(totals.refunded, exponent: exponent)
+                        case .disputeLosses: rows.money(totals.disputeLosses, exponent: exponent)
+                        }
+                    }
+                    rows.endRow()
                 }
-                set(atCurrency, currency.code)
-                set(atTotalSpend, money(totals.net, currency))
-                set(atPaymentCount, String(totals.succeeded))
-                set(atAverageOrder, money(averageHalfUp(totals.gross, totals.succeeded), currency))
-                set(atRefundedVolume, money(totals.refunded, currency))
-                set(atDisputeLosses, money(totals.disputeLosses, currency))
-                for value in row { rows.field(value) }
-                rows.endRow()
+                if rows.byteCount >= 1 << 16 { try file.write(&rows) }
             }
-            if rows.bytes.count >= 1 << 16 { try file.write(&rows) }
         }
         try file.write(&rows)
         try file.close()
