@@ -1,5 +1,6 @@
 # Helpers shared by the guestpipe benchmarks (reader.sh, grouping.sh, nightly.sh, floors.sh);
 # source it, do not run it.
+# shellcheck shell=bash disable=SC2034  # (variables set here for the scripts that source it)
 #
 # The sourcing script sets PROG (its name, for messages) and SCRIPT_DIR, and TMP (a scratch
 # directory) before calling 'timed'. This file sets what both benchmarks share:
