@@ -3,6 +3,7 @@ import Dispatch
 extension Array {
     /// Sorted by a strict total order: each half on its own core, then merged. The result is
     /// the one `sorted(by:)` gives, since the order decides every pair.
+    @inlinable
     public func sortedOnTwoCores(by areInIncreasingOrder: (Element, Element) -> Bool) -> [Element] {
         guard count >= 65_536 else { return sorted(by: areInIncreasingOrder) }
         let middle = count / 2

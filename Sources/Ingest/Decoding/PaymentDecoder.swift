@@ -293,6 +293,28 @@ public struct PaymentRecord {
         try decoder.withText(record, column, body)
     }
 
+    /// `withText` for a body that returns a pool id: not generic, so a caller in another
+    /// module (the reader's batches, for ~20 columns of every row) gets a specialised call.
+    @inline(__always)
+    public func withText(_ column: PaymentColumn, _ body: (UnsafeBufferPointer<UInt8>) -> UInt32) -> UInt32 {
+        decoder.withText(record, column, body)
+    }
+
+    /// `withEmail` for a body that returns a pool id (see the `withText` overload).
+    public func withEmail(_ body: (UnsafeBufferPointer<UInt8>) -> UInt32) -> UInt32 {
+        if !isBlank(decoder.field(record, .email)) || !decoder.has(.receiptEmail) { return withText(.email, body) }
+        return withText(.receiptEmail, body)
+    }
+
+    /// `withDisputeStatus` for a body that returns a pool id (see the `withText` overload).
+    public func withDisputeStatus(_ body: (UnsafeBufferPointer<UInt8>) -> UInt32) -> UInt32 {
+        if isBlank(decoder.field(record, .disputeStatus)) && !isBlank(decoder.field(record, .disputeID)) {
+            var unknown = "unknown"
+            return unknown.withUTF8(body)
+        }
+        return withText(.disputeStatus, body)
+    }
+
     /// The payment's email: `Customer Email`, else the receipt email.
     public func withEmail<R>(_ body: (UnsafeBufferPointer<UInt8>) throws -> R) rethrows -> R {
         if !isBlank(decoder.field(record, .email)) || !decoder.has(.receiptEmail) { return try withText(.email, body) }
