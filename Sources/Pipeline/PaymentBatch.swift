@@ -1,4 +1,5 @@
 import Codecs
+import Foundation
 import GuestPipeCore
 import Grouping
 import Ingest
@@ -19,16 +20,26 @@ public final class PaymentBatch {
         pool = StringPool()
     }
 
-    /// Last value and id per low-cardinality column: most rows repeat the previous row's brand,
-    /// country or status, so comparing a few bytes saves the hash lookup.
-    private var recent = [(bytes: [UInt8], id: UInt32)](repeating: ([], 0), count: 11)
+    /// Last pool id per low-cardinality column: most rows repeat the previous row's brand,
+    /// country or status, so comparing a few bytes with that value saves the hash look-up.
+    /// Behind a pointer, so the per-row reads and writes pay no exclusive-access check.
+    private let recent: UnsafeMutablePointer<UInt32> = {
+        let ids = UnsafeMutablePointer<UInt32>.allocate(capacity: 11)
+        ids.initialize(repeating: 0, count: 11)
+        return ids
+    }()
+
+    deinit { recent.deallocate() }
 
     @inline(__always)
     private func internRepeating(_ value: UnsafeBufferPointer<UInt8>, _ slot: Int) -> UInt32 {
         if value.isEmpty { return 0 }
-        if recent[slot].bytes.elementsEqual(value) { return recent[slot].id }
+        let last = recent[slot]
+        if last != 0, pool.withBytes(last, { $0.count == value.count && memcmp($0.baseAddress!, value.baseAddress!, value.count) == 0 }) {
+            return last
+        }
         let id = pool.intern(bytes: value)
-        recent[slot] = (Array(value), id)
+        recent[slot] = id
         return id
     }
 
