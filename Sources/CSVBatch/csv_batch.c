@@ -12,6 +12,21 @@ static inline int gp_csv_grow(void **ptr, size_t *cap, size_t need, size_t elem)
     return 1;
 }
 
+/* Whether `s` holds a CR or LF: eight bytes at a time (the zero-byte test on `v ^ '\n'` and
+ * `v ^ '\r'`), then the tail. Most fields are short and have none. */
+static inline int gp_has_line_break(const unsigned char *s, size_t len) {
+    const uint64_t ones = 0x0101010101010101ULL, highs = 0x8080808080808080ULL;
+    size_t i = 0;
+    for (; i + 8 <= len; i += 8) {
+        uint64_t v;
+        memcpy(&v, s + i, 8);
+        uint64_t lf = v ^ (ones * '\n'), cr = v ^ (ones * '\r');
+        if (((lf - ones) & ~lf & highs) | ((cr - ones) & ~cr & highs)) return 1;
+    }
+    for (; i < len; i++) if (s[i] == '\n' || s[i] == '\r') return 1;
+    return 0;
+}
+
 static void gp_csv_on_field(void *data, size_t len, void *ctx) {
     gp_csv_batch *b = (gp_csv_batch *)ctx;
     if (b->record_too_long) return;
@@ -28,19 +43,8 @@ static void gp_csv_on_field(void *data, size_t len, void *ctx) {
         }
     }
     const unsigned char *s = (const unsigned char *)data;
-    unsigned char *dst = b->bytes + b->bytes_len;
-    /* Copy and look for line breaks in one pass: fields are short, so a loop beats memcpy. */
-    unsigned char any_break = 0;
-    if (len <= 64) {
-        for (size_t i = 0; i < len; i++) {
-            unsigned char c = s[i];
-            dst[i] = c;
-            any_break |= (unsigned char)((c == '\n') | (c == '\r'));
-        }
-    } else {
-        memcpy(dst, s, len);
-        any_break = memchr(s, '\n', len) != NULL || memchr(s, '\r', len) != NULL;
-    }
+    if (len) memcpy(b->bytes + b->bytes_len, s, len);
+    int any_break = gp_has_line_break(s, len);
     /* Count line breaks (CRLF once, lone CR or LF once each). libcsv's `quoted` flag cannot
      * tell which fields to scan: csv_parse works on a local copy until it returns. */
     if (any_break) {
