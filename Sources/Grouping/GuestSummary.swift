@@ -68,38 +68,53 @@ public final class GuestSummary: @unchecked Sendable {
         var cardLabels: [UInt64] = [], emailIDs: [IdentifierID] = [], phoneIDs: [IdentifierID] = []
         var totals: [(Currency, CurrencyTotals)] = []
         let pool = ledger.pool
-        for index in group.payments {
-            let entry = ledger.entries[index]
-            firstCreated = min(firstCreated, entry.created)
-            if entry.created >= lastCreated { lastCreated = entry.created; latestPayment = index }
-            paymentCount += 1
-            if entry.status.isSucceeded { succeeded += 1 }
-            if entry.status == .failed { failed += 1 }
-            if entry.refunded > 0 { refundedPayments += 1 }
-            if ledger.disputeKind(entry) > 0 { disputes += 1 }
-            if let currency = entry.currency {
-                if let slot = totals.firstIndex(where: { $0.0 == currency }) {
-                    totals[slot].1.add(entry, ledger: ledger)
-                } else {
-                    var first = CurrencyTotals()
-                    first.add(entry, ledger: ledger)
-                    totals.append((currency, first))
+        ledger.entries.withUnsafeBufferPointer { entries in
+            for index in group.payments {
+                let entry = entries[index]
+                firstCreated = min(firstCreated, entry.created)
+                if entry.created >= lastCreated { lastCreated = entry.created; latestPayment = index }
+                paymentCount += 1
+                if entry.status.isSucceeded { succeeded += 1 }
+                if entry.status == .failed { failed += 1 }
+                if entry.refunded > 0 { refundedPayments += 1 }
+                if ledger.disputeKind(entry) > 0 { disputes += 1 }
+                if let currency = entry.currency {
+                    if let slot = totals.firstIndex(where: { $0.0 == currency }) {
+                        totals[slot].1.add(entry, ledger: ledger)
+                    } else {
+                        var first = CurrencyTotals()
+                        first.add(entry, ledger: ledger)
+                        totals.append((currency, first))
+                    }
                 }
+                if entry.card != 0 {
+                    if entry.brand != 0 || entry.last4 != 0 { cardLabels.append(UInt64(entry.brand) << 32 | UInt64(entry.last4)) }
+                    latestCardPayment = index
+                }
+                if identifiers.email[index].isIdentifier { emailIDs.append(identifiers.email[index]) }
+                if identifiers.phone[index].isIdentifier { phoneIDs.append(identifiers.phone[index]) }
             }
-            if entry.card != 0 {
-                if entry.brand != 0 || entry.last4 != 0 { cardLabels.append(UInt64(entry.brand) << 32 | UInt64(entry.last4)) }
-                latestCardPayment = index
-            }
-            if identifiers.email[index].isIdentifier { emailIDs.append(identifiers.email[index]) }
-            if identifiers.phone[index].isIdentifier { phoneIDs.append(identifiers.phone[index]) }
         }
-        currencyTotals = totals.sorted { $0.0 < $1.0 }.map { (currency: $0.0, totals: $0.1) }
+        currencyTotals = totals.count == 1 ? [(currency: totals[0].0, totals: totals[0].1)]
+            : totals.sorted { $0.0 < $1.0 }.map { (currency: $0.0, totals: $0.1) }
+        // Distinct values without a Set per guest: most guests have one or a few.
+        func distinct<T: Comparable>(_ values: [T]) -> [T] {
+            if values.count < 2 { return values }
+            var sorted = values.sorted()
+            var kept = 1
+            for position in 1..<sorted.count where sorted[position] != sorted[kept - 1] {
+                sorted[kept] = sorted[position]
+                kept += 1
+            }
+            sorted.removeLast(sorted.count - kept)
+            return sorted
+        }
         func values(_ ids: [IdentifierID]) -> [String] {
-            ids.count == 1 ? [identifiers.table[ids[0]].value] : Array(Set(ids)).map { identifiers.table[$0].value }.sorted()
+            ids.count == 1 ? [identifiers.table[ids[0]].value] : distinct(ids.map(\.rawValue)).map { identifiers.table[IdentifierID(rawValue: $0)].value }.sorted()
         }
         self.emails = values(emailIDs)
         self.phones = values(phoneIDs)
-        self.cards = Array(Set(cardLabels)).map { label in
+        self.cards = distinct(cardLabels).map { label in
             [pool[UInt32(label >> 32)], pool[UInt32(label & 0xFFFF_FFFF)]].filter { !$0.isEmpty }.joined(separator: " ")
         }.sorted()
     }
