@@ -206,8 +206,15 @@ std::string nanpa_number(Random &random) {
 std::string near_miss(Random &random, const Catalogue &catalogue, const Catalogue::Region &region) {
     std::string number = random.percent(50) ? nanpa_number(random) : random.digits(6 + random.below(8));
     std::string code = std::to_string(random.pick(catalogue.calling_codes));
-    switch (random.below(22)) {
+    std::string almost_international = region.international_prefix;  // one digit off, or cut short
+    if (random.percent(50)) {
+        almost_international.back() = random.digit();
+    } else {
+        almost_international.pop_back();
+    }
+    switch (random.below(23)) {
     case 0: return spell(random, region.international_prefix + code + number, false);  // IDD + code
+    case 22: return spell(random, almost_international + code + number, false);
     case 1: return spell(random, "0" + number, false);
     case 2: return spell(random, "00" + number, false);
     case 3: return spell(random, "0" + code + number, true);                           // +0...

@@ -10,10 +10,10 @@
 //     its calling code may be stripped when the number is too long for the region; otherwise
 //     the calling code is the region's.
 //  4. The national prefix for parsing (a pattern) of the number's metadata may be stripped.
-// Steps 3 and 4 depend on patterns. Each pattern is reduced once to the set of digits a match
-// can begin with (all ten when the pattern is not understood or can match the empty string), and
-// a number whose next digit is in that set is undecided: the fast path only decides where the
-// pattern cannot match.
+// Steps 3 and 4 depend on patterns. A pattern of plain digits ("011", "0") matches exactly the
+// numbers that begin with them; any other is reduced once to the set of digits a match can begin
+// with (all ten when the pattern is not understood or can match the empty string). A number the
+// pattern might match is undecided: the fast path only decides where the pattern cannot match.
 //
 // The rest is lengths and digits: the national significant number is the digits left (leading
 // zeros are kept, as SetItalianLeadingZerosForPhoneNumber and GetNationalSignificantNumber
@@ -57,8 +57,6 @@ constexpr size_t kMaxTextLength = 250;
 // A set of digits, bit d for digit d.
 using DigitSet = uint16_t;
 constexpr DigitSet kEveryDigit = 0x3FF;
-
-bool contains(DigitSet set, char digit) { return (set >> (digit - '0')) & 1; }
 
 // The digits a match of `pattern` at the start of a string of digits can begin with, for the
 // small patterns of libphonenumber's metadata: alternatives of digits, [classes] of digits and
@@ -186,6 +184,36 @@ private:
     const std::string &pattern_;
 };
 
+// A prefix pattern of the metadata (international prefix, national prefix for parsing), as far
+// as the fast path needs it: could Consume match at the start of these digits?
+class PrefixPattern {
+public:
+    // A pattern that never matches: an empty national prefix for parsing, which
+    // MaybeStripNationalPrefixAndCarrierCode skips.
+    PrefixPattern() = default;
+
+    // An empty international prefix matches everywhere (and LeadingDigits gives every digit).
+    explicit PrefixPattern(const std::string &pattern) {
+        if (!pattern.empty() && pattern.find_first_not_of("0123456789") == std::string::npos) {
+            literal_ = pattern;
+        } else {
+            starts_ = LeadingDigits::of(pattern);
+        }
+    }
+
+    bool might_match(const char *digits, size_t count) const {
+        if (count == 0) return false;  // both callers strip nothing from an empty number
+        if (!literal_.empty()) {
+            return count >= literal_.size() && std::memcmp(digits, literal_.data(), literal_.size()) == 0;
+        }
+        return (starts_ >> (digits[0] - '0')) & 1;
+    }
+
+private:
+    std::string literal_;
+    DigitSet starts_ = 0;
+};
+
 // A general_desc's possible lengths, for TestNumberLength with the UNKNOWN type.
 struct PossibleLengths {
     bool modelled = false;    // false: lengths this table cannot hold; the fast path declines
@@ -226,7 +254,7 @@ struct PossibleLengths {
 struct CallingCode {
     bool exists = false;  // a calling code libphonenumber knows (ExtractCountryCode stops here)
     bool known = false;   // and one this table describes
-    DigitSet national_prefix_starts = 0;  // empty when there is no national prefix for parsing
+    PrefixPattern national_prefix;
     PossibleLengths lengths;
 };
 
@@ -235,15 +263,15 @@ struct DefaultRegion {
     bool known = false;
     int country_code = 0;
     std::string country_code_digits;
-    DigitSet international_prefix_starts = kEveryDigit;
-    DigitSet national_prefix_starts = kEveryDigit;  // this region's own, not its main region's
+    PrefixPattern international_prefix;
+    PrefixPattern national_prefix;  // this region's own, not its main region's
     PossibleLengths lengths;                        // this region's own
 };
 
-DigitSet national_prefix_starts(const PhoneMetadata &metadata) {
+PrefixPattern national_prefix(const PhoneMetadata &metadata) {
     // MaybeStripNationalPrefixAndCarrierCode returns early for an empty prefix.
     const std::string &prefix = metadata.national_prefix_for_parsing();
-    return prefix.empty() ? 0 : LeadingDigits::of(prefix);
+    return prefix.empty() ? PrefixPattern() : PrefixPattern(prefix);
 }
 
 int region_index(const char *region) {
@@ -290,7 +318,7 @@ struct Tables {
             PossibleLengths lengths(metadata->general_desc());
             if (!lengths.modelled) continue;
             calling_codes[code].known = true;
-            calling_codes[code].national_prefix_starts = national_prefix_starts(*metadata);
+            calling_codes[code].national_prefix = national_prefix(*metadata);
             calling_codes[code].lengths = lengths;
         }
         for (const auto &[id, metadata] : by_region) {
@@ -302,10 +330,8 @@ struct Tables {
             region.known = true;
             region.country_code = code;
             region.country_code_digits = std::to_string(code);
-            // An empty pattern matches everywhere, so it strips nothing but still counts as a
-            // prefix (ParsePrefixAsIdd); LeadingDigits gives every digit for it.
-            region.international_prefix_starts = LeadingDigits::of(metadata->international_prefix());
-            region.national_prefix_starts = national_prefix_starts(*metadata);
+            region.international_prefix = PrefixPattern(metadata->international_prefix());
+            region.national_prefix = national_prefix(*metadata);
             region.lengths = lengths;
         }
     }
@@ -319,12 +345,12 @@ const Tables &tables() {
 bool is_ascii_whitespace(char c) { return c == ' ' || (c >= '\t' && c <= '\r'); }
 bool is_separator(char c) { return c == ' ' || c == '-' || c == '.' || c == '(' || c == ')'; }
 
-// The end of ParseHelper, from the calling code and national number on: the national prefix
-// (by `national_prefix_starts`) and the length limits; then IsPossibleNumber.
-FastParse finish(int country_code, const CallingCode &code, DigitSet national_prefix_starts, const char *national,
-                 size_t length, ParsedNumber *number) {
+// The end of ParseHelper, from the calling code and national number on: the national prefix of
+// the number's metadata and the length limits; then IsPossibleNumber.
+FastParse finish(int country_code, const CallingCode &code, const PrefixPattern &national_prefix,
+                 const char *national, size_t length, ParsedNumber *number) {
     if (length < kMinNationalLength) return FastParse::unparsable;
-    if (contains(national_prefix_starts, national[0])) return FastParse::undecided;
+    if (national_prefix.might_match(national, length)) return FastParse::undecided;
     if (length > kMaxNationalLength) return FastParse::unparsable;
     number->country_code = country_code;
     number->possible = code.lengths.possible(length);
@@ -362,7 +388,7 @@ FastParse fast_parse(const char *text, size_t length, const char *region, Parsed
             const CallingCode &code = known.calling_codes[value];
             if (!code.exists) continue;
             if (!code.known) return FastParse::undecided;
-            return finish(value, code, code.national_prefix_starts, digits + prefix, count - prefix, number);
+            return finish(value, code, code.national_prefix, digits + prefix, count - prefix, number);
         }
         return FastParse::undecided;
     }
@@ -370,7 +396,7 @@ FastParse fast_parse(const char *text, size_t length, const char *region, Parsed
     int index = region_index(region);
     if (index < 0 || !known.regions[index].known) return FastParse::undecided;
     const DefaultRegion &home = known.regions[index];
-    if (contains(home.international_prefix_starts, digits[0])) return FastParse::undecided;
+    if (home.international_prefix.might_match(digits, count)) return FastParse::undecided;
     const std::string &code_digits = home.country_code_digits;
     if (count >= code_digits.size() && std::memcmp(digits, code_digits.data(), code_digits.size()) == 0) {
         // MaybeExtractCountryCode strips the region's calling code when the number is too long
@@ -380,12 +406,12 @@ FastParse fast_parse(const char *text, size_t length, const char *region, Parsed
         if (!home.lengths.too_long(count)) return FastParse::undecided;
         const char *rest = digits + code_digits.size();
         size_t rest_length = count - code_digits.size();
-        if (rest_length > 0 && contains(home.national_prefix_starts, rest[0])) return FastParse::undecided;
+        if (home.national_prefix.might_match(rest, rest_length)) return FastParse::undecided;
         const CallingCode &code = known.calling_codes[home.country_code];
-        return finish(home.country_code, code, code.national_prefix_starts, rest, rest_length, number);
+        return finish(home.country_code, code, code.national_prefix, rest, rest_length, number);
     }
-    return finish(home.country_code, known.calling_codes[home.country_code], home.national_prefix_starts, digits,
-                  count, number);
+    return finish(home.country_code, known.calling_codes[home.country_code], home.national_prefix, digits, count,
+                  number);
 }
 
 }  // namespace guestpipe

@@ -35,6 +35,8 @@ final class PhoneFastPathTests: XCTestCase {
             ("+39 06 1234 5678", "US", "+390612345678"),  // Italian leading zero kept
             ("4155550100", "GB", "+444155550100"),  // national digits in the default region
             ("+1 415 555 01", "US", nil),  // too short: not possible
+            ("07700 900123", "US", nil),  // a UK mobile read in the US: 0 is no US prefix
+            ("06 1234 5678", "IT", "+390612345678"),  // Italy has no national prefix
         ]
         for (text, region, e164) in decided {
             let fast = normalize(text, region, gp_phone_normalize_fast)
