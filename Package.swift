@@ -26,8 +26,12 @@ let package = Package(
         .systemLibrary(name: "CZstd", path: "Sources/CZstd", pkgConfig: "libzstd",
                        providers: [.apt(["libzstd-dev"])]),
         .systemLibrary(name: "CZlib", path: "Sources/CZlib", providers: [.apt(["zlib1g-dev"])]),
-        // Google's libphonenumber (C++), wrapped behind one C function for phone normalisation.
-        .target(name: "CPhoneNumber", linkerSettings: [.linkedLibrary("phonenumber")]),
+        // Google's libphonenumber (C++), wrapped behind one C function for phone normalisation,
+        // with a fast path for digit-only numbers that reads libphonenumber's metadata (protobuf).
+        .target(name: "CPhoneNumber", linkerSettings: [.linkedLibrary("phonenumber"), .linkedLibrary("protobuf")]),
+        // The fast path against libphonenumber's Parse, for GroupingTests and Benchmarks/phones.sh.
+        .target(name: "CPhoneDifferential", dependencies: ["CPhoneNumber"],
+                linkerSettings: [.linkedLibrary("phonenumber"), .linkedLibrary("protobuf")]),
         // Linux calls Swift's Glibc module lacks (renameat2 RENAME_EXCHANGE for atomic publication).
         .target(name: "CPlatform"),
         // Batches libcsv's per-field callbacks in C, so Swift sees whole rows (see csv_batch.h).
@@ -74,12 +78,15 @@ let package = Package(
         // `swift build --sanitize=fuzzer`; an ordinary build replays files, see scripts/fuzz)
         .executableTarget(name: "guestpipe-fuzz", dependencies: ["Codecs", "Ingest", "Pipeline"]),
 
+        // MARK: The phone fast path's differential run and timings, for Benchmarks/phones.sh
+        .executableTarget(name: "guestpipe-phone-differential", dependencies: ["CPhoneDifferential"]),
+
         // MARK: Test support and tests (one target per module, plus end-to-end)
         .target(name: "GuestPipeTestSupport", dependencies: ["GuestPipeCore"]),
         .testTarget(name: "GuestPipeCoreTests", dependencies: ["GuestPipeCore", "GuestPipeTestSupport"]),
         .testTarget(name: "CodecsTests", dependencies: ["Codecs", "GuestPipeTestSupport"]),
         .testTarget(name: "IngestTests", dependencies: ["Ingest", "Codecs", "SampleData", "GuestPipeTestSupport"]),
-        .testTarget(name: "GroupingTests", dependencies: ["Grouping", "Ingest", "Codecs", "Pipeline", "GuestPipeTestSupport"]),
+        .testTarget(name: "GroupingTests", dependencies: ["Grouping", "Ingest", "Codecs", "Pipeline", "CPhoneDifferential", "GuestPipeTestSupport"]),
         .testTarget(name: "FraudReviewTests", dependencies: ["FraudReview", "Grouping", "Ingest", "Codecs", "Pipeline", "SampleData", "GuestPipeTestSupport"]),
         .testTarget(name: "ReportsTests", dependencies: ["Reports", "GuestPipeTestSupport"]),
         .testTarget(name: "PipelineTests", dependencies: ["Pipeline", "Grouping", "SampleData", "GuestPipeTestSupport"]),
