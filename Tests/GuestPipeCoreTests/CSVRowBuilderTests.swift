@@ -44,4 +44,22 @@ final class CSVRowBuilderTests: XCTestCase {
         builder.endRow()
         XCTAssertEqual(String(decoding: builder.bytes, as: UTF8.self), "x\n")
     }
+
+    func testGrowingPastItsCapacityListsAndFarYears() {
+        var builder = CSVRowBuilder(capacity: 8)
+        var scratch: [UInt8] = []
+        var expected = ""
+        for row in 0..<2_000 {
+            let seconds = Int64(row) * 400_000_000_000 - 300_000_000_000_000
+            let list = Array(["a", "b,c", " d", "e\"f"].prefix(row % 5))
+            builder.field(list: list, into: &scratch)
+            builder.emptyField()
+            builder.time(seconds)
+            builder.endRow()
+            expected += CSVText.row([list.joined(separator: ";"), "", UTCTime.format(seconds)])
+        }
+        XCTAssertEqual(builder.byteCount, expected.utf8.count)
+        XCTAssertEqual(String(decoding: builder.bytes, as: UTF8.self), expected)
+        builder.withBytes { XCTAssertEqual(Array($0), Array(expected.utf8)) }
+    }
 }
