@@ -78,23 +78,7 @@ for file in "${FILES[@]}"; do
 done
 
 note "distinct phone spellings of guest payments (python's csv module; slow, untimed)"
-for file in "${FILES[@]}"; do zstd -dc "$file"; done | python3 -c '
-import csv, re, sys
-rows = csv.reader(sys.stdin)
-seen = {}
-header = None
-for row in rows:
-    if row and row[0] == "id":
-        header = {name: i for i, name in enumerate(row)}
-        continue
-    if header is None or "Customer Phone" not in header:
-        continue
-    phone = row[header["Customer Phone"]].strip()
-    if not phone or row[header["Customer ID"]].strip():
-        continue
-    seen.setdefault(re.sub(r"[ \t\-.()/]", "", phone), phone)
-sys.stdout.write("\n".join(seen.values()) + "\n")
-' > "$TMP/phones.txt"
+distinct_phone_spellings "${FILES[@]}" > "$TMP/phones.txt"
 PHONES=$(wc -l < "$TMP/phones.txt")
 read -r measured PHONE_S _ < <(head -n 200000 "$TMP/phones.txt" | "$TMP/phone_floor" US)
 PHONE_US=$(python3 -c "print(round($PHONE_S / max(1, $measured) * 1e6, 2))")

@@ -135,3 +135,27 @@ machine_info() {
     BINTIME=$(date -u -d "@${BIN_STAMP%% *}" '+%Y-%m-%d %H:%M UTC')
     export CPU MEM NPROC COMMIT DATE BINTIME
 }
+
+# distinct_phone_spellings FILE...: one line per distinct phone spelling of the guest payments
+# in the .csv.zst exports (a spelling = the value without spaces, tabs, dashes, dots, brackets
+# and slashes, as guestpipe groups them; the first value seen is printed). Python's csv module:
+# slow, never timed. Used by floors.sh and phones.sh.
+distinct_phone_spellings() {
+    local file
+    for file in "$@"; do zstd -dc "$file"; done | python3 -c '
+import csv, re, sys
+seen = {}
+header = None
+for row in csv.reader(sys.stdin):
+    if row and row[0] == "id":
+        header = {name: i for i, name in enumerate(row)}
+        continue
+    if header is None or "Customer Phone" not in header:
+        continue
+    phone = row[header["Customer Phone"]].strip()
+    if not phone or row[header["Customer ID"]].strip():
+        continue
+    seen.setdefault(re.sub(r"[ \t\-.()/]", "", phone), phone)
+sys.stdout.write("\n".join(seen.values()) + "\n")
+'
+}

@@ -84,22 +84,7 @@ if (( SAMPLE )); then
     DIR="$DIR_PREFIX$ROWS"
     ensure_sample "$DIR" "$ROWS" "$DAYS" --dir-prefix
     note "distinct phone spellings of guest payments (python's csv module; slow, untimed)"
-    for file in "${FILES[@]}"; do zstd -dc "$file"; done | python3 -c '
-import csv, re, sys
-seen = {}
-header = None
-for row in csv.reader(sys.stdin):
-    if row and row[0] == "id":
-        header = {name: i for i, name in enumerate(row)}
-        continue
-    if header is None or "Customer Phone" not in header:
-        continue
-    phone = row[header["Customer Phone"]].strip()
-    if not phone or row[header["Customer ID"]].strip():
-        continue
-    seen.setdefault(re.sub(r"[ \t\-.()/]", "", phone), phone)
-sys.stdout.write("\n".join(seen.values()) + "\n")
-' > "$TMP/phones.txt"
+    distinct_phone_spellings "${FILES[@]}" > "$TMP/phones.txt"
 fi
 
 COMMIT=$(git -C "$ROOT" rev-parse --short HEAD 2>/dev/null || echo '?')
