@@ -133,8 +133,10 @@ public final class PaymentLedger {
         for local in 1..<incomingPool.count {
             remap[local] = incomingPool.withBytes(UInt32(local)) { pool.intern(bytes: $0, hash: incomingPool.hash(of: UInt32(local))) }
         }
+        // Grown geometrically: an exact reservation per batch copied the whole ledger for every
+        // export merged (a state of 365 daily exports spent most of a nightly run copying).
         if entries.capacity < entries.count + incomingEntries.count {
-            entries.reserveCapacity(entries.count + incomingEntries.count)
+            entries.reserveCapacity(Swift.max(entries.count + incomingEntries.count, entries.capacity * 2))
         }
         incomingKeys.withUnsafeBufferPointer { incomingKeys in
             for var incoming in incomingEntries {
