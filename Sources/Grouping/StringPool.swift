@@ -24,6 +24,10 @@ public final class StringPool: @unchecked Sendable {
         var slots: UnsafeMutablePointer<UInt64>
         var slotMask: Int
         var isFrozen = false
+        /// Ids of the values `intern` added, the only ones the table holds: values added by
+        /// `append` (cards and emails, most of a batch's values) stay out of it, so the table
+        /// stays small enough for the cache while a file's phones and names are looked up.
+        var interned: [UInt32] = []
     }
 
     @usableFromInline let fields: UnsafeMutablePointer<Fields>
@@ -129,7 +133,8 @@ public final class StringPool: @unchecked Sendable {
         let id = valueCount
         append(bytes, hash: hash)
         slots[slot] = tag | UInt64(id + 1)
-        if valueCount * 2 > slotMask + 1 { grow() }
+        fields.pointee.interned.append(UInt32(id))
+        if fields.pointee.interned.count * 2 > slotMask + 1 { grow() }
         return UInt32(id)
     }
 
@@ -141,6 +146,7 @@ public final class StringPool: @unchecked Sendable {
         isFrozen = true
         slots.deallocate()
         hashes.deallocate()
+        fields.pointee.interned = []
         slots = .allocate(capacity: 1)
         hashes = .allocate(capacity: 1)
         slotMask = 0
@@ -235,8 +241,8 @@ public final class StringPool: @unchecked Sendable {
         slots = .allocate(capacity: size)
         slots.initialize(repeating: 0, count: size)
         slotMask = size - 1
-        for id in 1..<valueCount {
-            let hash = hashes[id]
+        for id in fields.pointee.interned {
+            let hash = hashes[Int(id)]
             var slot = Int(truncatingIfNeeded: hash) & slotMask
             while slots[slot] != 0 { slot = (slot + 1) & slotMask }
             slots[slot] = hash & 0xFFFF_FFFF_0000_0000 | UInt64(id + 1)
