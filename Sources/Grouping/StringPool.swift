@@ -24,10 +24,11 @@ public final class StringPool: @unchecked Sendable {
         var slots: UnsafeMutablePointer<UInt64>
         var slotMask: Int
         var isFrozen = false
-        /// Ids of the values `intern` added, the only ones the table holds: values added by
-        /// `append` (cards and emails, most of a batch's values) stay out of it, so the table
-        /// stays small enough for the cache while a file's phones and names are looked up.
-        var interned: [UInt32] = []
+        /// Once `append` was used: the ids of the values `intern` added, the only ones the
+        /// table holds. Appended values (cards and emails, most of a reader batch's values)
+        /// stay out of it, so the table stays small enough for the cache while a file's phones
+        /// and names are looked up. Nil while every value is in the table (the ledger's pool).
+        var interned: [UInt32]?
     }
 
     @usableFromInline let fields: UnsafeMutablePointer<Fields>
@@ -133,8 +134,8 @@ public final class StringPool: @unchecked Sendable {
         let id = valueCount
         append(bytes, hash: hash)
         slots[slot] = tag | UInt64(id + 1)
-        fields.pointee.interned.append(UInt32(id))
-        if fields.pointee.interned.count * 2 > slotMask + 1 { grow() }
+        if fields.pointee.interned != nil { fields.pointee.interned!.append(UInt32(id)) }
+        if (fields.pointee.interned?.count ?? valueCount) * 2 > slotMask + 1 { grow() }
         return UInt32(id)
     }
 
@@ -146,7 +147,7 @@ public final class StringPool: @unchecked Sendable {
         isFrozen = true
         slots.deallocate()
         hashes.deallocate()
-        fields.pointee.interned = []
+        fields.pointee.interned = nil
         slots = .allocate(capacity: 1)
         hashes = .allocate(capacity: 1)
         slotMask = 0
@@ -177,6 +178,7 @@ public final class StringPool: @unchecked Sendable {
     public func append(bytes: UnsafeBufferPointer<UInt8>) -> UInt32 {
         if bytes.isEmpty { return 0 }
         precondition(!isFrozen, "adding to a frozen string pool")
+        if fields.pointee.interned == nil { fields.pointee.interned = Array(1..<UInt32(valueCount)) }
         let id = valueCount
         append(bytes, hash: StringPool.hash(bytes))
         return UInt32(id)
@@ -241,11 +243,16 @@ public final class StringPool: @unchecked Sendable {
         slots = .allocate(capacity: size)
         slots.initialize(repeating: 0, count: size)
         slotMask = size - 1
-        for id in fields.pointee.interned {
-            let hash = hashes[Int(id)]
+        func insert(_ id: Int) {
+            let hash = hashes[id]
             var slot = Int(truncatingIfNeeded: hash) & slotMask
             while slots[slot] != 0 { slot = (slot + 1) & slotMask }
             slots[slot] = hash & 0xFFFF_FFFF_0000_0000 | UInt64(id + 1)
+        }
+        if let interned = fields.pointee.interned {
+            for id in interned { insert(Int(id)) }
+        } else {
+            for id in 1..<valueCount { insert(id) }
         }
     }
 
