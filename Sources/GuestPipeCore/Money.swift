@@ -94,35 +94,8 @@ public enum MinorUnits {
 
     /// Writes minor units as an exact decimal in major units (`-12.50`, `500`, `0.005`).
     public static func format(_ minor: Int64, exponent: Int) -> String {
-        var bytes: [UInt8] = []
-        append(minor, exponent: exponent, to: &bytes)
-        return String(decoding: bytes, as: UTF8.self)
-    }
-
-    /// `format`, appended to bytes without making a string (the CSV writers' path).
-    public static func append(_ minor: Int64, exponent: Int, to bytes: inout [UInt8]) {
-        if minor < 0 { bytes.append(0x2D) }
-        let magnitude = minor.magnitude
-        var divisor: UInt64 = 1
-        for _ in 0..<exponent { divisor *= 10 }
-        appendDigits(magnitude / divisor, minimumCount: 1, to: &bytes)
-        guard exponent > 0 else { return }
-        bytes.append(0x2E)
-        appendDigits(magnitude % divisor, minimumCount: exponent, to: &bytes)
-    }
-
-    /// The decimal digits of `value`, zero-padded on the left to `minimumCount`.
-    private static func appendDigits(_ value: UInt64, minimumCount: Int, to bytes: inout [UInt8]) {
-        var digits: (UInt64, UInt64, UInt64) = (0, 0, 0)  // 24 bytes: room for 20 digits
-        withUnsafeMutableBytes(of: &digits) { raw in
-            var count = 0
-            var rest = value
-            repeat {
-                raw[23 - count] = UInt8(0x30 + rest % 10)
-                rest /= 10
-                count += 1
-            } while rest > 0 || count < minimumCount
-            bytes.append(contentsOf: raw[(24 - count)...])
-        }
+        var row = CSVRowBuilder(capacity: 32)
+        row.money(minor, exponent: exponent)
+        return row.withBytes { String(decoding: $0, as: UTF8.self) }
     }
 }

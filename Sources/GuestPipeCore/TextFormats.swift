@@ -196,13 +196,13 @@ public struct CSVRowBuilder {
         count += written + digits
     }
 
-    /// A UTC time as `UTCTime.format` writes it (`YYYY-MM-DD HH:MM:SS`).
+    /// A UTC time, `YYYY-MM-DD HH:MM:SS` (the one implementation: `UTCTime.format` calls it).
     @inlinable
     public mutating func time(_ seconds: Int64) {
         separate()
         let (y, m, d, hh, mm, ss) = UTCTime.components(seconds)
         guard (0...9999).contains(y) else {
-            var text = UTCTime.format(seconds)
+            var text = UTCTime.formatAnyYear(seconds)
             text.withUTF8 { room($0.count).update(from: $0.baseAddress!, count: $0.count); count += $0.count }
             return
         }
@@ -216,7 +216,8 @@ public struct CSVRowBuilder {
         count += 19
     }
 
-    /// Minor units as `MinorUnits.format` writes them: a decimal in major units, exactly.
+    /// Minor units as an exact decimal in major units (the one implementation:
+    /// `MinorUnits.format` calls it).
     @inlinable
     public mutating func money(_ minor: Int64, exponent: Int) {
         separate()

@@ -76,29 +76,17 @@ public enum UTCTime {
 
     /// `YYYY-MM-DD HH:MM:SS`, the Dashboard's own form.
     public static func format(_ seconds: Int64) -> String {
-        var bytes: [UInt8] = []
-        bytes.reserveCapacity(19)
-        append(seconds, to: &bytes)
-        return String(decoding: bytes, as: UTF8.self)
+        var row = CSVRowBuilder(capacity: 32)
+        row.time(seconds)
+        return row.withBytes { String(decoding: $0, as: UTF8.self) }
     }
 
-    /// `format`, appended to bytes without making a string (the CSV writers' path).
-    public static func append(_ seconds: Int64, to bytes: inout [UInt8]) {
+    /// `format` for a year outside 0...9999 (padded to at least four digits, signed), which
+    /// `CSVRowBuilder.time` writes through here.
+    @usableFromInline
+    static func formatAnyYear(_ seconds: Int64) -> String {
         let (y, m, d, hh, mm, ss) = components(seconds)
-        guard (0...9999).contains(y) else {
-            bytes.append(contentsOf: "\(pad(y, 4))-\(pad(m, 2))-\(pad(d, 2)) \(pad(hh, 2)):\(pad(mm, 2)):\(pad(ss, 2))".utf8)
-            return
-        }
-        func put(_ value: Int, _ width: Int) {
-            var divisor = 1
-            for _ in 1..<width { divisor *= 10 }
-            while divisor > 0 {
-                bytes.append(UInt8(0x30 + value / divisor % 10))
-                divisor /= 10
-            }
-        }
-        put(y, 4); bytes.append(0x2D); put(m, 2); bytes.append(0x2D); put(d, 2); bytes.append(0x20)
-        put(hh, 2); bytes.append(0x3A); put(mm, 2); bytes.append(0x3A); put(ss, 2)
+        return "\(pad(y, 4))-\(pad(m, 2))-\(pad(d, 2)) \(pad(hh, 2)):\(pad(mm, 2)):\(pad(ss, 2))"
     }
 
     /// `YYYY-MM-DDTHH:MM:SSZ` (ISO 8601), for machine outputs.
