@@ -302,32 +302,37 @@ public struct PaymentRecord {
 
     /// `withEmail` for a body that returns a pool id (see the `withText` overload).
     public func withEmail(_ body: (UnsafeBufferPointer<UInt8>) -> UInt32) -> UInt32 {
-        if !isBlank(decoder.field(record, .email)) || !decoder.has(.receiptEmail) { return withText(.email, body) }
-        return withText(.receiptEmail, body)
+        withText(emailColumn, body)
     }
 
     /// `withDisputeStatus` for a body that returns a pool id (see the `withText` overload).
     public func withDisputeStatus(_ body: (UnsafeBufferPointer<UInt8>) -> UInt32) -> UInt32 {
-        if isBlank(decoder.field(record, .disputeStatus)) && !isBlank(decoder.field(record, .disputeID)) {
-            var unknown = "unknown"
-            return unknown.withUTF8(body)
-        }
-        return withText(.disputeStatus, body)
+        guard disputeStatusIsUnknown else { return withText(.disputeStatus, body) }
+        var unknown = "unknown"
+        return unknown.withUTF8(body)
     }
 
     /// The payment's email: `Customer Email`, else the receipt email.
     public func withEmail<R>(_ body: (UnsafeBufferPointer<UInt8>) throws -> R) rethrows -> R {
-        if !isBlank(decoder.field(record, .email)) || !decoder.has(.receiptEmail) { return try withText(.email, body) }
-        return try withText(.receiptEmail, body)
+        try withText(emailColumn, body)
     }
 
     /// The dispute status; `unknown` when only a dispute id says there is one.
     public func withDisputeStatus<R>(_ body: (UnsafeBufferPointer<UInt8>) throws -> R) rethrows -> R {
-        if isBlank(decoder.field(record, .disputeStatus)) && !isBlank(decoder.field(record, .disputeID)) {
-            var unknown = "unknown"
-            return try unknown.withUTF8(body)
-        }
-        return try withText(.disputeStatus, body)
+        guard disputeStatusIsUnknown else { return try withText(.disputeStatus, body) }
+        var unknown = "unknown"
+        return try unknown.withUTF8(body)
+    }
+
+    /// The column the email comes from: `Customer Email` unless it is blank and the file has
+    /// a receipt email.
+    private var emailColumn: PaymentColumn {
+        !isBlank(decoder.field(record, .email)) || !decoder.has(.receiptEmail) ? .email : .receiptEmail
+    }
+
+    /// No dispute status, but a dispute id says there is a dispute.
+    private var disputeStatusIsUnknown: Bool {
+        isBlank(decoder.field(record, .disputeStatus)) && !isBlank(decoder.field(record, .disputeID))
     }
 
     /// The deduplication key: `id`, else the PaymentIntent ID, else (a "Default" export's
