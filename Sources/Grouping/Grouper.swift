@@ -28,6 +28,15 @@ public struct IdentifierStats: Sendable {
     public var paymentsWith: [IdentifierKind: Int] = [:]
 }
 
+/// One join of the `linked` policy: `payment` joined the guest of `earlier` (both ledger
+/// indices) because both carry identifier `via`. A guest's links form a tree over its payments,
+/// so any two of them are connected by exactly one chain of links.
+public struct GuestLink: Sendable, Equatable {
+    public let payment: Int
+    public let via: IdentifierID
+    public let earlier: Int
+}
+
 /// What grouping gives the later stages.
 public struct GroupingResult: Sendable {
     public var roles: [PaymentRole]
@@ -35,6 +44,10 @@ public struct GroupingResult: Sendable {
     /// Normalised identifiers of every guest payment.
     public var identifiers: PaymentIdentifiers
     public var stats: IdentifierStats
+    /// Emails and phones shared too widely to say who paid, found under every policy.
+    public var hubs: IdentifierHubs
+    /// The joins that made each guest, in payment order (`linked` only; empty otherwise).
+    public var links: [GuestLink]
 }
 
 /// Groups the ledger's guest payments into guests under one policy: the shared prelude
@@ -53,6 +66,7 @@ public struct Grouper {
         var prelude = GroupingPrelude(ledger: ledger, settings: settings, normalizer: normalizer)
         settings.policy.rule(settings).makeGuests(from: prelude.payments, into: &prelude.assignments)
         return GroupingResult(roles: prelude.assignments.roles, guests: prelude.assignments.guests,
-                              identifiers: prelude.payments.identifiers, stats: prelude.stats)
+                              identifiers: prelude.payments.identifiers, stats: prelude.stats,
+                              hubs: prelude.payments.hubs, links: prelude.assignments.links)
     }
 }

@@ -28,7 +28,11 @@ struct GroupingPrelude {
         let (roles, identifiers, tallies) = columns.collect(table: codes.table)
         var guestPayments: [Int] = []
         for tally in tallies { guestPayments += tally.guestPayments }
-        payments = GuestPayments(order: GroupingPrelude.inCreatedOrder(guestPayments, ledger: ledger), identifiers: identifiers)
+        let order = GroupingPrelude.inCreatedOrder(guestPayments, ledger: ledger)
+        let hubs = ledger.entries.withUnsafeBufferPointer { entries in
+            IdentifierHubs(payments: order, identifiers: identifiers, created: { entries[$0].created }, limits: settings.hubLimits)
+        }
+        payments = GuestPayments(order: order, identifiers: identifiers, hubs: hubs)
         assignments = GuestAssignments(roles: consume roles)
         stats = SliceTally.stats(adding: tallies)
     }

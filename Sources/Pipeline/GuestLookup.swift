@@ -10,6 +10,52 @@ public enum GuestLookup {
         /// How the query matched: "guest id", "former guest id gcus_…", "email", …
         public var matchedBy: String
         public var payments: [(id: String, created: Int64, amount: String, currency: String, status: String, matched: String)]
+        /// Under `linked`: the joins that made the guest (`guest_links.csv`'s rows), in payment order.
+        public var links: [Link] = []
+        /// The payment the look-up named, when it was a payment id.
+        public var payment: String?
+
+        /// The one chain of joins between two of the guest's payments (the links form a tree):
+        /// payment ids with the identifier shared between each and the next. Nil when either
+        /// payment is not the guest's or the guest has no links (not `linked`).
+        public func path(from start: String, to end: String) -> [(payment: String, via: String?)]? {
+            let ids = Set(payments.map(\.id))
+            guard ids.contains(start), ids.contains(end) else { return nil }
+            if start == end { return [(start, nil)] }
+            var neighbours: [String: [(String, String)]] = [:]
+            for link in links {
+                let via = link.kind + " " + link.identifier
+                neighbours[link.payment, default: []].append((link.earlier, via))
+                neighbours[link.earlier, default: []].append((link.payment, via))
+            }
+            var cameFrom: [String: (String, String)] = [:]
+            var queue = [start], next = 0
+            var seen: Set<String> = [start]
+            while next < queue.count {
+                let current = queue[next]
+                next += 1
+                for (other, via) in neighbours[current] ?? [] where seen.insert(other).inserted {
+                    cameFrom[other] = (current, via)
+                    queue.append(other)
+                }
+            }
+            guard cameFrom[end] != nil else { return nil }
+            var chain: [(payment: String, via: String?)] = [(end, nil)]
+            var current = end
+            while let (previous, via) = cameFrom[current] {
+                chain.insert((previous, via), at: 0)
+                current = previous
+            }
+            return chain
+        }
+    }
+
+    /// One join of the `linked` policy, as `guest_links.csv` shows it.
+    public struct Link {
+        public var payment: String
+        public var kind: String
+        public var identifier: String
+        public var earlier: String
     }
 
     public static func find(_ query: String, settings: RunSettings) throws -> Found? {
@@ -25,6 +71,7 @@ public enum GuestLookup {
 
         var guestIndex: Int?
         var matchedBy = ""
+        var lookedUpPayment: String?
         if trimmed.hasPrefix("gcus_") {
             var target = trimmed
             var seen = Set<String>()
@@ -35,6 +82,7 @@ public enum GuestLookup {
         } else if let index = built.ledger.index(ofKey: trimmed) {
             if case .guest(let guest, _) = grouping.roles[index] { guestIndex = guest }
             matchedBy = "payment id"
+            lookedUpPayment = trimmed
         } else {
             let normalizer = IdentifierNormalizer(settings: settings.grouping.normalization)
             var candidates: [(Identifier, String)] = []
@@ -59,6 +107,14 @@ public enum GuestLookup {
             return (built.ledger.key(index), entry.created, MinorUnits.format(entry.amount, exponent: entry.currency?.exponent ?? 2),
                     entry.currency?.code ?? "", entry.status.rawValue, matched)
         }
-        return Found(summary: summary, matchedBy: matchedBy, payments: payments)
+        var found = Found(summary: summary, matchedBy: matchedBy, payments: payments)
+        found.payment = lookedUpPayment
+        for link in grouping.links {
+            guard case .guest(guestIndex, _) = grouping.roles[link.payment] else { continue }
+            let identifier = grouping.identifiers.table[link.via]
+            found.links.append(Link(payment: built.ledger.key(link.payment), kind: identifier.kind.rawValue, identifier: identifier.value,
+                                    earlier: built.ledger.key(link.earlier)))
+        }
+        return found
     }
 }

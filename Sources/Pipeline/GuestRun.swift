@@ -216,9 +216,11 @@ public enum GuestRun {
             }
         }
         let previousTiers = settings.rebuild ? nil : try session.store?.previousReview()
+        let hubs = HubReport.make(grouping: grouped.grouping, guestIDsByGroup: grouped.idOfGroup)
+        let shownHubs = hubs.map { ($0, LinkReports.shown($0.identifier, reportPrivacy)) }
         let runNumber = try session.store.map { try $0.lastRunID() + 1 }
         let summary = RunSummary(settings: settings, built: built, grouping: grouped.grouping, guests: grouped.guests, key: session.key,
-                                 started: clock.started, warnings: warnings, idChanges: changes.new.count)
+                                 started: clock.started, warnings: warnings, idChanges: changes.new.count, hubs: shownHubs)
         let now = UTCTime.formatISO(Int64(Date().timeIntervalSince1970))
         let allChanges = runNumber.map { run in
             changes.previous.map { ($0.old, $0.new, String($0.run), $0.changedAt) } + changes.new.map { ($0.old, $0.new, String(run), now) }
@@ -232,7 +234,7 @@ public enum GuestRun {
             guests: GuestReportInput(ledger: built.ledger, grouping: grouped.grouping, guests: grouped.guests,
                                      policy: settings.grouping.policy, files: built.files, privacy: csvPrivacy),
             queue: review.queue, bursts: review.context.bursts, guestIDsByGroup: grouped.idOfGroup, ratios: review.ratios,
-            thresholds: review.thresholds, guestShare: summary.guestShares(), rejections: built.rejections, idChanges: allChanges,
+            thresholds: review.thresholds, guestShare: summary.guestShares(), rejections: built.rejections, hubs: hubs, idChanges: allChanges,
             summaryJSON: Lazy { summary.json() }, reportModel: model)
         try OutputRegistry.writeAll(context, stateful: session.store != nil, to: publisher.staging, compression: settings.compression)
         return Written(summary: summary, warnings: warnings)

@@ -23,6 +23,10 @@ public struct PipelineFile: Sendable {
     public var emailProviderRules: Bool?
     public var placeholders: [String]?
     public var includeTest: Bool?
+    /// `[grouping] hub_max_cards`, `hub_max_phones_per_email`, `hub_max_emails_per_phone`.
+    public var hubMaxCards: Int?
+    public var hubMaxPhonesPerEmail: Int?
+    public var hubMaxEmailsPerPhone: Int?
     /// `[fraud]` thresholds and weights by name (`FraudThresholds.settings`; no other names pass).
     public var fraud: [String: Double] = [:]
     /// `[privacy] reports` / `csv`.
@@ -37,7 +41,8 @@ public struct PipelineFile: Sendable {
         "": ["version": .integer, "inputs": .strings, "state": .string, "output": .string, "compress": .string,
              "key_file": .string, "max_reject_rate": .number],
         "grouping": ["policy": .string, "phone_region": .string, "email_provider_rules": .bool, "placeholders": .strings,
-                     "include_test": .bool],
+                     "include_test": .bool, "hub_max_cards": .integer, "hub_max_phones_per_email": .integer,
+                     "hub_max_emails_per_phone": .integer],
         // Fraud settings and their defaults live with the fraud review.
         "fraud": Dictionary(uniqueKeysWithValues: FraudThresholds.settings.map { ($0.name, $0.isInteger ? Kind.integer : Kind.number) }),
         "privacy": ["reports": .string, "csv": .string],
@@ -176,6 +181,14 @@ struct PipelineFileReader {
         file.emailProviderRules = grouping?["email_provider_rules"]?.bool
         file.placeholders = grouping?["placeholders"]?.array?.compactMap { $0.string }
         file.includeTest = grouping?["include_test"]?.bool
+        func hubLimit(_ key: String) -> Int? {
+            guard let value = grouping?[key]?.int else { return nil }
+            if value < 1 { problems.append("line \(line(of: key, in: "grouping")): grouping.\(key) is a count of at least 1") }
+            return value
+        }
+        file.hubMaxCards = hubLimit("hub_max_cards")
+        file.hubMaxPhonesPerEmail = hubLimit("hub_max_phones_per_email")
+        file.hubMaxEmailsPerPhone = hubLimit("hub_max_emails_per_phone")
         if let fraud = table["fraud"]?.table { file.fraud = fraudSettings(fraud) }
         let privacy = table["privacy"]?.table
         file.policy = choice("policy", in: "grouping", grouping)

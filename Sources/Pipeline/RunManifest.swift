@@ -17,7 +17,7 @@ struct RunManifest {
 
     /// Writes `manifest.json` into the staging folder, after every other output.
     func write(into directory: String) throws {
-        try OutputRegistry.writeManifest(facts(), stateful: settings.stateDirectory != nil, compression: settings.compression, to: directory)
+        try OutputRegistry.writeManifest(facts(), stateful: settings.stateDirectory != nil, policy: settings.grouping.policy, compression: settings.compression, to: directory)
     }
 
     /// What went into the run, in the manifest's key order (the outputs and timings follow).

@@ -2,6 +2,7 @@ import Foundation
 import GuestPipeCore
 import Grouping
 import Ingest
+import Reports
 
 /// How many payments each role took (what the summary, the report and the manifest count).
 struct RunCounts {
@@ -38,11 +39,13 @@ final class RunSummary: @unchecked Sendable {
     let started: Date
     let warnings: [String]
     let idChanges: Int
+    /// The run's hubs, with their identifiers as the report's privacy setting shows them.
+    let hubs: [(report: HubReport, shown: String)]
     let counts: RunCounts
     private let cachedTotals: [String: [Currency: CurrencyTotals]]
 
     init(settings: RunSettings, built: LedgerBuilder.Built, grouping: GroupingResult, guests: [GuestSummary], key: IDKey,
-         started: Date, warnings: [String], idChanges: Int) {
+         started: Date, warnings: [String], idChanges: Int, hubs: [(report: HubReport, shown: String)]) {
         self.settings = settings
         self.built = built
         self.grouping = grouping
@@ -51,6 +54,7 @@ final class RunSummary: @unchecked Sendable {
         self.started = started
         self.warnings = warnings
         self.idChanges = idChanges
+        self.hubs = hubs
         counts = RunCounts(roles: grouping.roles)
         cachedTotals = RunSummary.computeTotals(ledger: built.ledger, roles: grouping.roles)
     }
@@ -97,6 +101,24 @@ final class RunSummary: @unchecked Sendable {
             let guest = totals["guests"]?[currency]?.gross ?? 0
             return (currency.code, all.gross == 0 ? "0" : String(format: "%.4f", Double(guest) / Double(all.gross)))
         }
+    }
+
+    /// `summary.json`'s `hubs`: the limits, and the hubs most widely shared first (at most 20).
+    private var hubsJSON: String {
+        let q = JSONText.quote
+        let limits = settings.grouping.hubLimits
+        let top = hubs.sorted { ($0.report.hub.distinctCards, $0.report.hub.payments) > ($1.report.hub.distinctCards, $1.report.hub.payments) }.prefix(20)
+        let listed = top.map { hub in
+            JSONText.object([("type", q(hub.report.identifier.kind.rawValue)), ("identifier", q(hub.shown)),
+                             ("distinct_cards", String(hub.report.hub.distinctCards)), ("distinct_emails", String(hub.report.hub.distinctEmails)),
+                             ("distinct_phones", String(hub.report.hub.distinctPhones)), ("payments", String(hub.report.hub.payments)),
+                             ("guests", String(hub.report.guests)), ("largest_guest_id", q(hub.report.largestGuestID)),
+                             ("largest_guest_payments", String(hub.report.largestGuestPayments)),
+                             ("advice", q(hub.report.advice(policy: settings.grouping.policy, shown: hub.shown)))])
+        }
+        return JSONText.object([("max_cards", String(limits.maxCards)), ("max_phones_per_email", String(limits.maxPhonesPerEmail)),
+                                ("max_emails_per_phone", String(limits.maxEmailsPerPhone)), ("count", String(hubs.count)),
+                                ("top", "[" + listed.joined(separator: ",") + "]")])
     }
 
     func json() -> String {
@@ -156,6 +178,7 @@ final class RunSummary: @unchecked Sendable {
             ("guest_payments_with_identifier", countsObject(stats.paymentsWith) { $0.rawValue }),
             ("placeholders", placeholders),
             ("invalid_phone_payments", String(stats.invalidPhonePayments)),
+            ("hubs", hubsJSON),
             ("totals", totalsJSON),
             ("guest_share_of_gross", share),
             ("no_guests_reason", noGuestsReason.map(q) ?? "null"),

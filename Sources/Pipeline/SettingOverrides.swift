@@ -15,6 +15,10 @@ public struct SettingOverrides {
     public var placeholders: [String] = []
     public var emailProviderRules: Bool?
     public var includeTest: Bool?
+    /// Hub limits (`--hub-max-cards`, `--hub-max-phones-per-email`, `--hub-max-emails-per-phone`).
+    public var hubMaxCards: Int?
+    public var hubMaxPhonesPerEmail: Int?
+    public var hubMaxEmailsPerPhone: Int?
     public var idKeyFile: String?
     /// Both privacy settings at once; `reportPrivacy` then overrides the reports'.
     public var privacy: PrivacyMode?
@@ -58,6 +62,9 @@ extension RunSettings {
         settings.grouping.normalization.placeholders += o.placeholders
         if let rules = o.emailProviderRules { settings.grouping.normalization.emailProviderRules = rules }
         if let includeTest = o.includeTest { settings.grouping.includeTest = includeTest }
+        if let limit = o.hubMaxCards { settings.grouping.hubLimits.maxCards = limit }
+        if let limit = o.hubMaxPhonesPerEmail { settings.grouping.hubLimits.maxPhonesPerEmail = limit }
+        if let limit = o.hubMaxEmailsPerPhone { settings.grouping.hubLimits.maxEmailsPerPhone = limit }
         if let path = o.idKeyFile { settings.idKeyFile = path }
         settings.lockWait = o.lockWait
         if !o.inputs.isEmpty { settings.inputs = o.inputs }
@@ -100,6 +107,9 @@ extension RunSettings {
         if let rules = file.emailProviderRules { grouping.normalization.emailProviderRules = rules }
         if let placeholders = file.placeholders { grouping.normalization.placeholders = placeholders }
         if let includeTest = file.includeTest { grouping.includeTest = includeTest }
+        if let limit = file.hubMaxCards { grouping.hubLimits.maxCards = limit }
+        if let limit = file.hubMaxPhonesPerEmail { grouping.hubLimits.maxPhonesPerEmail = limit }
+        if let limit = file.hubMaxEmailsPerPhone { grouping.hubLimits.maxEmailsPerPhone = limit }
         fraud = file.fraud
         if let mode = file.privacyReports { reportPrivacy = mode }
         if let mode = file.privacyCSV { csvPrivacy = mode }

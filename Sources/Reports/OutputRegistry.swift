@@ -17,6 +17,8 @@ public struct OutputContext {
     /// Guest share of gross per currency, as written in `summary.json` too.
     public var guestShare: [(currency: String, share: String)]
     public var rejections: [RejectLog]
+    /// The run's hubs and the guests they reach.
+    public var hubs: [HubReport]
     /// Every guest-id change so far (with a state; nil without one).
     public var idChanges: [(old: String, new: String, run: String, changedAt: String)]?
     public var summaryJSON: Lazy<String>
@@ -24,7 +26,7 @@ public struct OutputContext {
 
     public init(guests: GuestReportInput, queue: [ReviewEntry], bursts: [CardTestingBurst], guestIDsByGroup: [String],
                 ratios: [MonthlyRatio], thresholds: FraudThresholds, guestShare: [(currency: String, share: String)],
-                rejections: [RejectLog], idChanges: [(old: String, new: String, run: String, changedAt: String)]?,
+                rejections: [RejectLog], hubs: [HubReport], idChanges: [(old: String, new: String, run: String, changedAt: String)]?,
                 summaryJSON: Lazy<String>, reportModel: Lazy<ReportModel>) {
         self.guests = guests
         self.queue = queue
@@ -34,6 +36,7 @@ public struct OutputContext {
         self.thresholds = thresholds
         self.guestShare = guestShare
         self.rejections = rejections
+        self.hubs = hubs
         self.idChanges = idChanges
         self.summaryJSON = summaryJSON
         self.reportModel = reportModel
@@ -79,6 +82,8 @@ public struct OutputSpec: Sendable {
     public let needsState: Bool
     /// One line for `run --help`.
     public let help: String
+    /// Written only under this policy (nil: under every policy).
+    public var onlyUnder: GroupingPolicy? = nil
     let write: @Sendable (OutputContext, String, Compression) throws -> Void
 
     /// The file name under a compression setting (only CSV files are compressed).
@@ -92,7 +97,9 @@ public struct OutputSpec: Sendable {
     }
 
     /// Whether a run writes this output.
-    public func applies(stateful: Bool) -> Bool { stateful || !needsState }
+    public func applies(stateful: Bool, policy: GroupingPolicy) -> Bool {
+        (stateful || !needsState) && (onlyUnder == nil || onlyUnder == policy)
+    }
 }
 
 /// Every output guestpipe writes, largest first (they are written concurrently).
@@ -110,6 +117,12 @@ public enum OutputRegistry {
         OutputSpec(name: "guest_totals", format: .csv, personalData: .none, deterministic: true, needsState: false,
                    help: "per guest and currency: gross, refunded, net, disputes",
                    write: { try GuestReports.writeTotals($0.guests, $1, $2) }),
+        OutputSpec(name: "guest_links", format: .csv, personalData: .csvSetting, deterministic: true, needsState: false,
+                   help: "linked policy: each join, the identifier and earlier payment", onlyUnder: .linked,
+                   write: { try LinkReports.writeLinks($0.guests, guestIDsByGroup: $0.guestIDsByGroup, to: $1, compression: $2) }),
+        OutputSpec(name: "hubs", format: .csv, personalData: .csvSetting, deterministic: true, needsState: false,
+                   help: "emails and phones shared by too many cards, emails or phones",
+                   write: { try LinkReports.writeHubs($0.hubs, privacy: $0.guests.privacy, to: $1, compression: $2) }),
         OutputSpec(name: "unmatched", format: .csv, personalData: .none, deterministic: true, needsState: false,
                    help: "guest payments with no usable identifier, and why",
                    write: { try GuestReports.writeUnmatched($0.guests, $1, $2) }),
@@ -151,14 +164,16 @@ public enum OutputRegistry {
     ]
 
     /// The outputs a run writes.
-    public static func written(stateful: Bool) -> [OutputSpec] { all.filter { $0.applies(stateful: stateful) } }
+    public static func written(stateful: Bool, policy: GroupingPolicy) -> [OutputSpec] {
+        all.filter { $0.applies(stateful: stateful, policy: policy) }
+    }
 
     /// Every file name any output can have (both compressions).
     public static var allFileNames: Set<String> { Set(all.flatMap { [$0.fileName(.none), $0.fileName(.zstd)] }) }
 
     /// Writes a run's outputs into `directory`, all at once on every core.
     public static func writeAll(_ context: OutputContext, stateful: Bool, to directory: String, compression: Compression) throws {
-        let outputs = written(stateful: stateful)
+        let outputs = written(stateful: stateful, policy: context.guests.policy)
         try ParallelWork.forEach(outputs.count) { try outputs[$0].write(context, directory, compression) }
     }
 
@@ -169,9 +184,10 @@ public enum OutputRegistry {
 
     /// `manifest.json`: the run's facts (from the pipeline) and each output's name, size and
     /// SHA-256, hashed on all cores (hundreds of MB at millions of payments). Written last.
-    public static func writeManifest(_ facts: [(String, String)], stateful: Bool, compression: Compression, to directory: String) throws {
+    public static func writeManifest(_ facts: [(String, String)], stateful: Bool, policy: GroupingPolicy, compression: Compression,
+                                     to directory: String) throws {
         let q = JSONText.quote
-        let names = written(stateful: stateful).map { $0.fileName(compression) }.sorted()
+        let names = written(stateful: stateful, policy: policy).map { $0.fileName(compression) }.sorted()
         let outputs = try ParallelWork.map(names.count) { index -> String in
             let path = directory + "/" + names[index]
             let size = (try FileManager.default.attributesOfItem(atPath: path)[.size] as? NSNumber)?.intValue ?? 0

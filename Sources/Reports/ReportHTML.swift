@@ -52,6 +52,10 @@ public enum ReportHTML {
             body += "</table>"
         }
         body += "</section>\n<section><h2>Guest size (payments per guest)</h2>\(sizeChart(m))</section>\n"
+        if !m.hubs.isEmpty {
+            body += "<section><h2>Shared identifiers (hubs)</h2><p>\(m.hubCount) emails or phones are shared by more cards, emails or phones than one buyer has; the full list is hubs.csv.</p><ul>"
+            body += m.hubs.map { "<li>\(esc($0))</li>" }.joined() + "</ul></section>\n"
+        }
         body += "<section><h2>Data quality</h2>" + (m.quality.isEmpty ? "<p>Nothing to report: no rows read.</p>" : "") + "<table>" + m.quality.map { "<tr><td>\(esc($0.label))</td><td class=\"n\">\(esc($0.value))</td></tr>" }.joined() + "</table></section>\n"
         return "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><meta name=\"viewport\" content=\"width=device-width, initial-scale=1\"><title>guestpipe report</title><style>\(css)</style></head><body>\n\(body)</body></html>\n"
     }
@@ -235,6 +239,9 @@ public enum ReportMarkdown {
         text += "- Review queue: \(m.queueCounts.high) high, \(m.queueCounts.review) review, \(m.queueCounts.watch) watch\n"
         for r in m.ratios.suffix(4) {
             text += "- \(r.brand) \(r.rule) \(r.month): \(r.ratio.map { String(format: "%.3f%%", $0 * 100) } ?? "n/a") (threshold \(String(format: "%.1f%%", r.threshold * 100)))\(r.excessive ? " **EXCESSIVE**" : "")\n"
+        }
+        if !m.hubs.isEmpty {
+            text += "\n## Shared identifiers (hubs): \(m.hubCount)\n\n" + m.hubs.map { "- \($0)\n" }.joined()
         }
         let stories = m.queue
         if !stories.isEmpty {

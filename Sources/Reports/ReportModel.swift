@@ -62,6 +62,12 @@ public struct ReportModel {
     /// Set when there are no guests: "no guest payments in …", and why.
     public var noGuests: String?
     public var falsePositiveNote: String?
+    /// Hubs (emails and phones shared too widely to say who paid), most widely shared first,
+    /// one sentence each with what they do to guests and what to do; and how many there are.
+    public var hubs: [String] = []
+    public var hubCount = 0
+    /// Rows of hubs a report shows.
+    public static let hubRowsShown = 10
 
     public init(generatedAt: String, period: String, policy: String, privacy: String, files: Int, guests: Int, guestPayments: Int,
                 customerPayments: Int, unmatched: Int, disputes: Int, shares: [(currency: String, guestGross: String, allGross: String, share: Double)],

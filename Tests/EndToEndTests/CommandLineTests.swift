@@ -177,7 +177,7 @@ final class CommandLineTests: XCTestCase {
         XCTAssertEqual(run.stdout, "", "no terminal: nothing printed")
         XCTAssertEqual(run.stderr, "")
         let names = try FileManager.default.contentsOfDirectory(atPath: out).sorted()
-        let expected = [Publisher.markerName, "manifest.json"] + OutputRegistry.written(stateful: false).map { $0.fileName(.none) }
+        let expected = [Publisher.markerName, "manifest.json"] + OutputRegistry.written(stateful: false, policy: .card).map { $0.fileName(.none) }
         XCTAssertEqual(names, expected.sorted())
         XCTAssertTrue(names.contains("guests_stripe.csv") && names.contains("report.html"), "the registry lists the outputs")
         let guests = try String(contentsOfFile: out + "/guests.csv", encoding: .utf8)
@@ -198,7 +198,7 @@ final class CommandLineTests: XCTestCase {
         XCTAssertEqual(missing.status, 66, missing.stderr)
         let shortKey = try guestpipe(["run", "--input", directory.path, "--out", directory.appendingPathComponent("o").path], environment: ["GUESTPIPE_ID_KEY": "short"])
         XCTAssertEqual(shortKey.status, 78, shortKey.stderr)
-        XCTAssertEqual(try guestpipe(["run", "--input", directory.path, "--out", directory.appendingPathComponent("o").path, "--policy", "linked"], environment: key).status, 64)
+        XCTAssertEqual(try guestpipe(["run", "--input", directory.path, "--out", directory.appendingPathComponent("o").path, "--policy", "clustered"], environment: key).status, 64)
     }
 }
 
@@ -323,7 +323,36 @@ final class CronTests: XCTestCase {
         XCTAssertEqual(try guestpipe(["guest", "nobody@nowhere.example.org", pipeline], environment: key).status, 1)
         let manifest = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: path("reports/\(reports[0])/manifest.json")))) as? [String: Any]
         XCTAssertEqual((manifest?["pipeline"] as? [String: Any])?["sha256"] as? String, try sha256(pipeline))
-        XCTAssertEqual((manifest?["outputs"] as? [[String: Any]])?.map { $0["name"] as? String }.count, 14, "every output but the manifest itself")
+        XCTAssertEqual((manifest?["outputs"] as? [[String: Any]])?.map { $0["name"] as? String }.count, 15, "every output but the manifest itself")
+    }
+
+    /// `guest LOOKUP --path-to` under linked: the chain of shared identifiers between two payments.
+    func testLinkedGuestLookUpPrintsTheChainBetweenTwoPayments() throws {
+        let inbox = path("chain")
+        try FileManager.default.createDirectory(atPath: inbox, withIntermediateDirectories: true)
+        try """
+        id,Created date (UTC),Amount,Amount Refunded,Currency,Status,Customer ID,Customer Email,Customer Phone,Card Fingerprint
+        ch_p1,2026-01-01 10:00:00,5.00,0,usd,Paid,,x@x.com,,fpA
+        ch_p2,2026-01-01 11:00:00,5.00,0,usd,Paid,,x@x.com,+1 415 555 0101,fpB
+        ch_p3,2026-01-01 12:00:00,5.00,0,usd,Paid,,,(415) 555-0101,fpC
+        ch_q1,2026-01-01 13:00:00,5.00,0,usd,Paid,,q@x.com,,fpQ
+
+        """.write(toFile: inbox + "/payments-2026-01-01.csv", atomically: true, encoding: .utf8)
+        let state = ["--state", path("linked-state"), "--policy", "linked"]
+        let run = try guestpipe(["run", "--input", inbox, "--out", path("linked-out")] + state, environment: key)
+        XCTAssertEqual(run.status, 0, run.stderr)
+        let links = try String(contentsOfFile: path("linked-out") + "/guest_links.csv", encoding: .utf8)
+        XCTAssertEqual(links.split(separator: "\n").count, 3, links)
+        let chain = try guestpipe(["guest", "ch_p1", "--path-to", "ch_p3"] + state, environment: key)
+        XCTAssertEqual(chain.status, 0, chain.stderr)
+        XCTAssertTrue(chain.stdout.contains("ch_p1 —email x@x.com— ch_p2 —phone +14155550101— ch_p3"), chain.stdout)
+        let fromFirst = try guestpipe(["guest", "ch_p3"] + state, environment: key)
+        XCTAssertTrue(fromFirst.stdout.contains("why ch_p1 and ch_p3 are one guest"), fromFirst.stdout)
+        let stranger = try guestpipe(["guest", "ch_p1", "--path-to", "ch_q1"] + state, environment: key)
+        XCTAssertNotEqual(stranger.status, 0)
+        XCTAssertTrue(stranger.stderr.contains("not one of this guest's payments"), stranger.stderr)
+        let badLimit = try guestpipe(["run", "--input", inbox, "--out", path("x"), "--hub-max-cards", "0"], environment: key)
+        XCTAssertEqual(badLimit.status, 64, badLimit.stderr)
     }
 
     func testAnUnknownFraudSettingStopsValidateAndRunWith78() throws {

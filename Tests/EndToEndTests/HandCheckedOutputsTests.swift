@@ -14,10 +14,10 @@ final class HandCheckedOutputsTests: XCTestCase {
     static let key = fixture.appendingPathComponent("id-key")
 
     /// The files a run without state writes whose bytes the contract fixes (the registry says which).
-    static let pinned = OutputRegistry.written(stateful: false).filter(\.deterministic).map { $0.fileName(.none) }
+    static let pinned = OutputRegistry.written(stateful: false, policy: .card).filter(\.deterministic).map { $0.fileName(.none) }
     /// Outputs that are run-scoped (times, paths, hashes) or for people, and the marker that
     /// says the folder is guestpipe's; not pinned byte for byte.
-    static let notPinned = Set(OutputRegistry.written(stateful: false).filter { !$0.deterministic }.map { $0.fileName(.none) }
+    static let notPinned = Set(OutputRegistry.written(stateful: false, policy: .card).filter { !$0.deterministic }.map { $0.fileName(.none) }
                                + ["manifest.json", Publisher.markerName])
 
     var directory: URL!

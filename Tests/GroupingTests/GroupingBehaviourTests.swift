@@ -30,7 +30,7 @@ struct Row {
 }
 
 /// Groups rows given as one or more export files (later files are later exports).
-func group(_ files: [[Row]], policy: GroupingPolicy) throws -> (ledger: PaymentLedger, result: GroupingResult) {
+func group(_ files: [[Row]], policy: GroupingPolicy, hubLimits: HubLimits = HubLimits()) throws -> (ledger: PaymentLedger, result: GroupingResult) {
     let ledger = PaymentLedger()
     for (index, rows) in files.enumerated() {
         let batch = PaymentBatch(path: "f\(index).csv")
@@ -41,12 +41,13 @@ func group(_ files: [[Row]], policy: GroupingPolicy) throws -> (ledger: PaymentL
     }
     var settings = GroupingSettings()
     settings.policy = policy
+    settings.hubLimits = hubLimits
     return (ledger, Grouper(settings: settings).group(ledger))
 }
 
 /// Guests as sorted lists of payment ids, sorted; and the unmatched ids.
-func guests(_ files: [[Row]], _ policy: GroupingPolicy) throws -> (guests: [[String]], unmatched: [String]) {
-    let (ledger, result) = try group(files, policy: policy)
+func guests(_ files: [[Row]], _ policy: GroupingPolicy, hubLimits: HubLimits = HubLimits()) throws -> (guests: [[String]], unmatched: [String]) {
+    let (ledger, result) = try group(files, policy: policy, hubLimits: hubLimits)
     let guests = result.guests.map { $0.payments.map { ledger.key($0) }.sorted() }.sorted { $0.lexicographicallyPrecedes($1) }
     let unmatched = result.roles.enumerated().filter { $0.element == .unmatched }.map { ledger.key($0.offset) }.sorted()
     return (guests, unmatched)
@@ -58,53 +59,90 @@ final class GroupingBehaviourTests: XCTestCase {
         let files: [[Row]]
         let card: [[String]]
         let dashboard: [[String]]
+        let linked: [[String]]
         var unmatched: [String] = []
+        /// Hub limits for all three policies (hubs matter only to `linked`).
+        var hubLimits = HubLimits()
     }
 
     let cases: [Case] = [
         Case(name: "spouses sharing a card are one guest",
              files: [[Row(id: "a", minute: 1, card: "fpA", email: "ana@x.com"), Row(id: "b", minute: 2, card: "fpA", email: "ben@x.com")]],
-             card: [["a", "b"]], dashboard: [["a", "b"]]),
+             card: [["a", "b"]], dashboard: [["a", "b"]], linked: [["a", "b"]]),
         Case(name: "one person with two cards: two guests by card, one by dashboard (same email)",
              files: [[Row(id: "a", minute: 1, card: "fpA", email: "ana@x.com"), Row(id: "b", minute: 2, card: "fpB", email: "ana@x.com")]],
-             card: [["a"], ["b"]], dashboard: [["a", "b"]]),
+             card: [["a"], ["b"]], dashboard: [["a", "b"]], linked: [["a", "b"]]),
         Case(name: "email case and spaces do not matter",
              files: [[Row(id: "a", minute: 1, email: "Ana@X.com "), Row(id: "b", minute: 2, email: " ana@x.COM")]],
-             card: [["a", "b"]], dashboard: [["a", "b"]]),
+             card: [["a", "b"]], dashboard: [["a", "b"]], linked: [["a", "b"]]),
         Case(name: "phone formats normalise to one E.164 number",
              files: [[Row(id: "a", minute: 1, phone: "+1 415-555-0100"), Row(id: "b", minute: 2, phone: "(415) 555-0100"),
                       Row(id: "c", minute: 3, phone: "4155550100")]],
-             card: [["a", "b", "c"]], dashboard: [["a", "b", "c"]]),
+             card: [["a", "b", "c"]], dashboard: [["a", "b", "c"]], linked: [["a", "b", "c"]]),
         Case(name: "a non-card payment falls back to email",
              files: [[Row(id: "a", minute: 1, card: "fpA", email: "ana@x.com"), Row(id: "b", minute: 2, email: "ana@x.com")]],
-             card: [["a"], ["b"]], dashboard: [["a", "b"]]),
+             card: [["a"], ["b"]], dashboard: [["a", "b"]], linked: [["a", "b"]]),
         Case(name: "placeholders identify nobody",
              files: [[Row(id: "a", minute: 1, email: "test@example.com"), Row(id: "b", minute: 2, email: "test@example.com"),
                       Row(id: "c", minute: 3, email: "n/a", phone: "000-000-0000"), Row(id: "d", minute: 4, email: "noreply@shop.io", phone: "+1 000-000-0000"),
                       Row(id: "e", minute: 5, card: "fpE", email: "test@example.com")]],
-             card: [["e"]], dashboard: [["e"]], unmatched: ["a", "b", "c", "d"]),
+             card: [["e"]], dashboard: [["e"]], linked: [["e"]], unmatched: ["a", "b", "c", "d"]),
         Case(name: "customers and incomplete PaymentIntents are not guests",
              files: [[Row(id: "a", minute: 1, card: "fpA", customer: "cus_1"), Row(id: "b", minute: 2, card: "fpA", status: "requires_payment_method"),
                       Row(id: "c", minute: 3, card: "fpA")]],
-             card: [["c"]], dashboard: [["c"]]),
+             card: [["c"]], dashboard: [["c"]], linked: [["c"]]),
         Case(name: "dashboard: the most recently used identifier decides, not transitively",
              files: [[Row(id: "p1", minute: 1, card: "fpA", email: "x@x.com"), Row(id: "p2", minute: 2, card: "fpB", email: "y@x.com"),
                       Row(id: "p3", minute: 3, card: "fpA", email: "y@x.com"), Row(id: "p4", minute: 4, card: "fpA", email: "z@x.com")]],
-             card: [["p1", "p3", "p4"], ["p2"]], dashboard: [["p1"], ["p2", "p3", "p4"]]),
+             card: [["p1", "p3", "p4"], ["p2"]], dashboard: [["p1"], ["p2", "p3", "p4"]], linked: [["p1", "p2", "p3", "p4"]]),
         Case(name: "failed payments are uses too",
              files: [[Row(id: "p1", minute: 1, card: "fpA", email: "x@x.com"), Row(id: "p2", minute: 2, card: "fpB", email: "y@x.com", status: "Failed"),
                       Row(id: "p3", minute: 3, card: "fpB", email: "x@x.com")]],
-             card: [["p1"], ["p2", "p3"]], dashboard: [["p1"], ["p2", "p3"]]),
+             card: [["p1"], ["p2", "p3"]], dashboard: [["p1"], ["p2", "p3"]], linked: [["p1", "p2", "p3"]]),
+        Case(name: "linked: a chain of shared identifiers is one guest (card A -email x- card B -phone y- card C)",
+             files: [[Row(id: "p1", minute: 1, card: "fpA", email: "x@x.com"), Row(id: "p2", minute: 2, card: "fpB", email: "x@x.com", phone: "+1 415 555 0101"),
+                      Row(id: "p3", minute: 3, card: "fpC", phone: "(415) 555-0101")]],
+             card: [["p1"], ["p2"], ["p3"]], dashboard: [["p1", "p2", "p3"]], linked: [["p1", "p2", "p3"]]),
+        Case(name: "linked: a later payment joins two earlier guests (dashboard keeps them apart)",
+             files: [[Row(id: "p1", minute: 1, card: "fpA", email: "x@x.com"), Row(id: "p2", minute: 2, card: "fpB", email: "y@x.com"),
+                      Row(id: "p3", minute: 3, card: "fpA", email: "y@x.com")]],
+             card: [["p1", "p3"], ["p2"]], dashboard: [["p1"], ["p2", "p3"]], linked: [["p1", "p2", "p3"]]),
+        Case(name: "a shop phone with more cards than the limit is a hub: linked does not join through it, dashboard does",
+             files: [[Row(id: "s1", minute: 1, card: "fp1", email: "a@x.com", phone: "+1 415 555 0199"),
+                      Row(id: "s2", minute: 2, card: "fp2", email: "b@x.com", phone: "+1 415 555 0199"),
+                      Row(id: "s3", minute: 3, card: "fp3", email: "c@x.com", phone: "+1 415 555 0199"),
+                      Row(id: "s4", minute: 4, card: "fp1", email: "a@x.com"),
+                      Row(id: "h1", minute: 5, phone: "+1 415 555 0199"), Row(id: "h2", minute: 6, email: "d@x.com", phone: "+1 415 555 0199")]],
+             card: [["h1"], ["h2"], ["s1", "s4"], ["s2"], ["s3"]], dashboard: [["h1", "h2", "s1", "s2", "s3", "s4"]],
+             linked: [["h1"], ["h2"], ["s1", "s4"], ["s2"], ["s3"]], hubLimits: { var limits = HubLimits(); limits.maxCards = 2; return limits }()),
+        Case(name: "payments with nothing but the same hub are one guest of their own under linked",
+             files: [[Row(id: "s1", minute: 1, card: "fp1", phone: "+1 415 555 0199"), Row(id: "s2", minute: 2, card: "fp2", phone: "+1 415 555 0199"),
+                      Row(id: "h1", minute: 3, phone: "+1 415 555 0199"), Row(id: "h2", minute: 4, phone: "+1 415 555 0199")]],
+             card: [["h1", "h2"], ["s1"], ["s2"]], dashboard: [["h1", "h2", "s1", "s2"]], linked: [["h1", "h2"], ["s1"], ["s2"]],
+             hubLimits: { var limits = HubLimits(); limits.maxCards = 1; return limits }()),
+        Case(name: "an email with more phones than the limit (a family inbox) is a hub",
+             files: [[Row(id: "f1", minute: 1, card: "fp1", email: "home@x.com", phone: "+1 415 555 0101"),
+                      Row(id: "f2", minute: 2, card: "fp2", email: "home@x.com", phone: "+1 415 555 0102"),
+                      Row(id: "f3", minute: 3, card: "fp3", email: "home@x.com", phone: "+1 415 555 0103")]],
+             card: [["f1"], ["f2"], ["f3"]], dashboard: [["f1", "f2", "f3"]], linked: [["f1"], ["f2"], ["f3"]],
+             hubLimits: { var limits = HubLimits(); limits.maxPhonesPerEmail = 2; return limits }()),
+        Case(name: "placeholders never link",
+             files: [[Row(id: "p1", minute: 1, card: "fpA", email: "test@example.com", phone: "000-000-0000"),
+                      Row(id: "p2", minute: 2, card: "fpB", email: "test@example.com", phone: "000-000-0000")]],
+             card: [["p1"], ["p2"]], dashboard: [["p1"], ["p2"]], linked: [["p1"], ["p2"]]),
     ]
 
     func testBehaviourTable() throws {
         for item in cases {
-            let card = try guests(item.files, .card)
+            let card = try guests(item.files, .card, hubLimits: item.hubLimits)
             XCTAssertEqual(card.guests, item.card, "card: \(item.name)")
             XCTAssertEqual(card.unmatched, item.unmatched, "card unmatched: \(item.name)")
-            let dashboard = try guests(item.files, .dashboard)
+            let dashboard = try guests(item.files, .dashboard, hubLimits: item.hubLimits)
             XCTAssertEqual(dashboard.guests, item.dashboard, "dashboard: \(item.name)")
             XCTAssertEqual(dashboard.unmatched, item.unmatched, "dashboard unmatched: \(item.name)")
+            let linked = try guests(item.files, .linked, hubLimits: item.hubLimits)
+            XCTAssertEqual(linked.guests, item.linked, "linked: \(item.name)")
+            XCTAssertEqual(linked.unmatched, item.unmatched, "linked unmatched: \(item.name)")
         }
     }
 

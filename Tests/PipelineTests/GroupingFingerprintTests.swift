@@ -33,10 +33,10 @@ final class GroupingFingerprintTests: XCTestCase {
         let directory = try TestPaths.temporaryDirectory("policy-names")
         defer { try? FileManager.default.removeItem(at: directory) }
         let file = directory.appendingPathComponent("bad.toml").path
-        try "version = 1\ninputs = [\"x\"]\n[grouping]\npolicy = \"linked\"\n".write(toFile: file, atomically: true, encoding: .utf8)
+        try "version = 1\ninputs = [\"x\"]\n[grouping]\npolicy = \"clustered\"\n".write(toFile: file, atomically: true, encoding: .utf8)
         XCTAssertThrowsError(try PipelineFile.load(file)) { error in
             let message = (error as? GuestPipeError)?.message ?? ""
-            XCTAssertTrue(message.contains("line 4: grouping.policy is \"card\" or \"dashboard\""), message)
+            XCTAssertTrue(message.contains("line 4: grouping.policy is \"card\", \"dashboard\" or \"linked\""), message)
         }
     }
 }

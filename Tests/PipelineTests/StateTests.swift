@@ -37,6 +37,7 @@ final class StateTests: XCTestCase {
     func contents(_ folder: String) throws -> [String: Data] {
         var result: [String: Data] = [:]
         for name in deterministic { result[name] = try Data(contentsOf: URL(fileURLWithPath: folder + "/" + name)) }
+        for name in ["hubs.csv", "guest_links.csv"] { result[name] = FileManager.default.contents(atPath: folder + "/" + name) }
         return result
     }
 
@@ -183,7 +184,7 @@ final class StateTests: XCTestCase {
 
     func testABadPipelineFileReportsEveryProblemWithItsLine() throws {
         let file = path("bad.toml")
-        try "version = 1\ninputs = [\"x\"]\ncolour = \"red\"\n[grouping]\npolicy = \"linked\"\nregion = \"US\"\n".write(toFile: file, atomically: true, encoding: .utf8)
+        try "version = 1\ninputs = [\"x\"]\ncolour = \"red\"\n[grouping]\npolicy = \"clustered\"\nregion = \"US\"\n".write(toFile: file, atomically: true, encoding: .utf8)
         XCTAssertThrowsError(try PipelineFile.load(file)) { error in
             let error = error as? GuestPipeError
             XCTAssertEqual(error?.code.exitCode, 78)
@@ -216,13 +217,13 @@ final class StateTests: XCTestCase {
 
     func testAValueOutsideASettingsCasesListsEveryCase() throws {
         let file = path("values.toml")
-        try "version = 1\ninputs = [\"x\"]\ncompress = \"gzip\"\n[grouping]\npolicy = \"linked\"\n[privacy]\nreports = \"hidden\"\ncsv = \"masked\"\n"
+        try "version = 1\ninputs = [\"x\"]\ncompress = \"gzip\"\n[grouping]\npolicy = \"clustered\"\n[privacy]\nreports = \"hidden\"\ncsv = \"masked\"\n"
             .write(toFile: file, atomically: true, encoding: .utf8)
         XCTAssertThrowsError(try PipelineFile.load(file)) { error in
             let message = (error as? GuestPipeError)?.message ?? ""
             XCTAssertTrue(message.contains("3 problems"), message)
             XCTAssertTrue(message.contains("line 3: compress is \"none\" or \"zstd\""), message)
-            XCTAssertTrue(message.contains("line 5: grouping.policy is \"card\" or \"dashboard\""), message)
+            XCTAssertTrue(message.contains("line 5: grouping.policy is \"card\", \"dashboard\" or \"linked\""), message)
             XCTAssertTrue(message.contains("line 7: privacy.reports is \"full\", \"masked\" or \"pseudonymised\""), message)
             for value in OutputCompression.allCases.map(\.rawValue) + GroupingPolicy.allCases.map(\.rawValue) + PrivacyMode.allCases.map(\.rawValue) {
                 XCTAssertTrue(message.contains("\"\(value)\""), value)

@@ -19,6 +19,9 @@ struct GuestPayments {
     let order: [Int]
     /// Each payment's identifier ids and the table they index.
     let identifiers: PaymentIdentifiers
+    /// Emails and phones shared too widely to say who paid (reported under every policy;
+    /// `linked` does not join through them).
+    let hubs: IdentifierHubs
 
     var table: IdentifierTable { identifiers.table }
 }
@@ -28,6 +31,8 @@ struct GuestPayments {
 struct GuestAssignments {
     private(set) var guests: [GuestGroup] = []
     private(set) var roles: [PaymentRole]
+    /// Why payments are one guest, for rules that join through shared identifiers (`linked`).
+    var links: [GuestLink] = []
 
     init(roles: [PaymentRole]) {
         self.roles = roles

@@ -63,6 +63,31 @@ struct Validate: ParsableCommand {
 }
 
 struct Guest: ParsableCommand {
+    /// Under `linked`: the joins, and the chain between two payments (`--path-to`, or the
+    /// looked-up payment and the guest's first).
+    func linkText(_ found: GuestLookup.Found) throws -> String {
+        guard !found.links.isEmpty else {
+            if pathTo != nil {
+                throw GuestPipeError(.usage, "--path-to shows how payments were linked, and this guest has no links",
+                                     fix: "use --policy linked (or policy = \"linked\" in the pipeline file) on a guest of more than one payment")
+            }
+            return ""
+        }
+        let first = found.payments.min { ($0.created, $0.id) < ($1.created, $1.id) }!.id
+        let start = pathTo == nil ? first : (found.payment ?? first)
+        let end = pathTo ?? found.payment ?? first
+        var text = "  linked through \(found.links.count) joins (guest_links.csv)\n"
+        guard start != end else { return text }
+        guard let chain = found.path(from: start, to: end) else {
+            throw GuestPipeError(.usage, "payment \(end) is not one of this guest's payments",
+                                 fix: "give two payment ids of the same guest (guest_payments.csv lists them)")
+        }
+        text += "  why \(start) and \(end) are one guest:\n    " + chain.map { step in
+            step.payment + (step.via.map { " —\($0)— " } ?? "")
+        }.joined() + "\n"
+        return text
+    }
+
     static let configuration = CommandConfiguration(
         abstract: "Show one guest and its payments: by guest id (or a former id), email, phone, card fingerprint or payment id.",
         discussion: """
@@ -70,12 +95,19 @@ struct Guest: ParsableCommand {
         shows personal data in full, as the CSV outputs do. Example:
           guestpipe guest ana@example.org pipelines/nightly.toml
           guestpipe guest gcus_5x2… --state state/
+        Under the linked policy it also shows why the payments are one guest: the chain of \
+        shared identifiers from the guest's first payment (or, with --path-to, from the looked-up \
+        payment) to another payment:
+          guestpipe guest ch_3A… --path-to ch_3B… --state state/ --policy linked
         Exit 0 when found, 1 when no guest matches.
         """
     )
 
     @Argument(help: "Guest id, email, phone, card fingerprint or payment id.")
     var lookup: String
+
+    @Option(help: "Under linked: print the chain of shared identifiers from the looked-up payment (else the guest's first) to this payment id.")
+    var pathTo: String?
 
     @OptionGroup var shared: SharedOptions
 
@@ -104,6 +136,7 @@ struct Guest: ParsableCommand {
                                 p.amount.padding(toLength: 12, withPad: " ", startingAt: 0), p.currency.padding(toLength: 8, withPad: " ", startingAt: 0),
                                 p.status.padding(toLength: 10, withPad: " ", startingAt: 0), p.matched].joined(separator: " ") + "\n"
             }
+            text += try linkText(found)
             Terminal.writeStdout(text)
         }
     }

@@ -15,8 +15,17 @@ struct SharedOptions: ParsableArguments {
     @Option(help: "State folder: runs become incremental (only new or changed exports are read).")
     var state: String?
 
-    @Option(help: "Grouping policy (default card: card, else email, else phone); docs/GUESTS.md explains each.")
+    @Option(help: "Grouping policy: card (default: card, else email, else phone), dashboard (the identifier used most recently), linked (connected card-email-phone components, never through a hub); docs/GUESTS.md explains each.")
     var policy: GroupingPolicy?
+
+    @Option(help: "An email or phone seen with more distinct cards than this is a hub: reported, and never joined through under linked (default 10).")
+    var hubMaxCards: Int?
+
+    @Option(help: "An email seen with more distinct phones than this is a hub (default 3).")
+    var hubMaxPhonesPerEmail: Int?
+
+    @Option(help: "A phone seen with more distinct emails than this is a hub (default 3).")
+    var hubMaxEmailsPerPhone: Int?
 
     @Option(help: "Region for phone numbers without a country code (ISO 3166, e.g. US, GB). Default US.")
     var phoneRegion: String?
@@ -53,6 +62,10 @@ struct SharedOptions: ParsableArguments {
 
     func validate() throws {
         if let phoneRegion, phoneRegion.count != 2 { throw ValidationError("--phone-region takes a two-letter region such as US") }
+        for (flag, value) in [("--hub-max-cards", hubMaxCards), ("--hub-max-phones-per-email", hubMaxPhonesPerEmail),
+                              ("--hub-max-emails-per-phone", hubMaxEmailsPerPhone)] where (value ?? 1) < 1 {
+            throw ValidationError("\(flag) takes a count of at least 1")
+        }
     }
 
     /// These flags as overrides of the pipeline file (the precedence rule is `RunSettings.resolve`).
@@ -64,6 +77,9 @@ struct SharedOptions: ParsableArguments {
         o.placeholders = placeholders
         o.emailProviderRules = emailProviderRules
         o.includeTest = includeTest
+        o.hubMaxCards = hubMaxCards
+        o.hubMaxPhonesPerEmail = hubMaxPhonesPerEmail
+        o.hubMaxEmailsPerPhone = hubMaxEmailsPerPhone
         o.idKeyFile = idKeyFile
         o.privacy = privacy
         o.reportPrivacy = reportPrivacy

@@ -1,0 +1,146 @@
+import GuestPipeCore
+
+/// When one email or phone is shared by so many cards, emails or phones that it no longer says
+/// who paid (GUESTS.md, `linked`): a shop's own phone typed by staff, a call centre, a family
+/// inbox. Such an identifier is a *hub*. Hubs are found under every policy and reported
+/// (`hubs.csv`, the summary, fraud review); only the `linked` policy refuses to join through one.
+public struct HubLimits: Sendable, Equatable {
+    /// An email or phone seen with more distinct cards than this is a hub (GUESTS.md: 10).
+    public var maxCards = 10
+    /// An email seen with more distinct phones than this is a hub.
+    public var maxPhonesPerEmail = 3
+    /// A phone seen with more distinct emails than this is a hub.
+    public var maxEmailsPerPhone = 3
+
+    public init() {}
+
+    /// The limits as they enter the `linked` policy's fingerprint; empty at the defaults, so a
+    /// state built with the defaults keeps the fingerprint `linked`.
+    var fingerprint: String {
+        self == HubLimits() ? "" : " hub_max_cards=\(maxCards) hub_max_phones_per_email=\(maxPhonesPerEmail) hub_max_emails_per_phone=\(maxEmailsPerPhone)"
+    }
+}
+
+/// One hub and what it was seen with, over the run's guest payments.
+public struct Hub: Sendable, Equatable {
+    public let identifier: IdentifierID
+    public var distinctCards = 0
+    public var distinctEmails = 0
+    public var distinctPhones = 0
+    /// Guest payments that carried it.
+    public var payments = 0
+    /// Created time (seconds) of its first and last use.
+    public var firstUse: Int64 = 0
+    public var lastUse: Int64 = 0
+}
+
+/// The hubs of a run, found from the guest payments alone (no order, no policy), so every
+/// policy and every way of building the state sees the same ones.
+public struct IdentifierHubs: Sendable {
+    /// By identifier (`type:value` order).
+    public private(set) var hubs: [Hub] = []
+    /// By identifier id: whether it is a hub.
+    private var isHubByID: [Bool] = []
+
+    init() {}
+
+    /// Whether identifier `id` is a hub (a reason such as `.absent` is not).
+    @inline(__always)
+    public func isHub(_ id: IdentifierID) -> Bool { id.isIdentifier && isHubByID[id.index] }
+
+    /// Counts, for every email and phone of `payments` (ledger indices), its distinct cards,
+    /// phones and emails, and keeps those beyond `limits`.
+    init(payments: [Int], identifiers: PaymentIdentifiers, created: (Int) -> Int64, limits: HubLimits) {
+        let table = identifiers.table
+        let count = table.identifiers.count
+        let pairs: [(of: [IdentifierID], with: [IdentifierID], limit: Int)] = [
+            (identifiers.email, identifiers.card, limits.maxCards), (identifiers.phone, identifiers.card, limits.maxCards),
+            (identifiers.email, identifiers.phone, limits.maxPhonesPerEmail), (identifiers.phone, identifiers.email, limits.maxEmailsPerPhone),
+        ]
+        let partners = UnsafeMutableBufferPointer<PartnerLists?>.allocate(capacity: pairs.count)
+        partners.initialize(repeating: nil)
+        defer { partners.deinitialize().deallocate() }
+        ParallelWork.perform(pairs.count) { index in
+            partners[index] = PartnerLists(pairs[index].of, pairs[index].with, over: payments, identifierCount: count)
+        }
+        var isHub = [Bool](repeating: false, count: count)
+        for (index, pair) in pairs.enumerated() {
+            for id in partners[index]!.beyond(pair.limit) { isHub[id] = true }
+        }
+        var hubs: [Int: Hub] = [:]
+        for id in isHub.indices where isHub[id] {
+            let identifier = IdentifierID(index: id)
+            let kind = table.kind(of: identifier)
+            var hub = Hub(identifier: identifier)
+            hub.distinctCards = partners[kind == .email ? 0 : 1]!.distinct(of: id)
+            if kind == .email {
+                hub.distinctEmails = 1
+                hub.distinctPhones = partners[2]!.distinct(of: id)
+            } else {
+                hub.distinctPhones = 1
+                hub.distinctEmails = partners[3]!.distinct(of: id)
+            }
+            hubs[id] = hub
+        }
+        func use(_ id: IdentifierID, at time: Int64) {
+            guard id.isIdentifier, isHub[id.index] else { return }
+            hubs[id.index]!.payments += 1
+            if hubs[id.index]!.payments == 1 || time < hubs[id.index]!.firstUse { hubs[id.index]!.firstUse = time }
+            hubs[id.index]!.lastUse = max(hubs[id.index]!.lastUse, time)
+        }
+        if !hubs.isEmpty {
+            for index in payments {
+                use(identifiers.email[index], at: created(index))
+                use(identifiers.phone[index], at: created(index))
+            }
+        }
+        self.hubs = hubs.values.sorted { table[$0.identifier] < table[$1.identifier] }
+        isHubByID = isHub
+    }
+}
+
+/// For each identifier of one kind, the ids of another kind seen with it on one payment, grouped
+/// by a counting sort (two passes, no hashing): `partners[starts[a]..<starts[a + 1]]`.
+private struct PartnerLists {
+    private var starts: [Int32]
+    private var partners: [Int32]
+
+    init(_ of: [IdentifierID], _ with: [IdentifierID], over payments: [Int], identifierCount: Int) {
+        var starts = [Int32](repeating: 0, count: identifierCount + 1)
+        var total = 0
+        for index in payments where of[index].isIdentifier && with[index].isIdentifier {
+            starts[of[index].index + 1] += 1
+            total += 1
+        }
+        for id in 0..<identifierCount { starts[id + 1] += starts[id] }
+        var next = starts
+        var partners = [Int32](repeating: 0, count: total)
+        for index in payments where of[index].isIdentifier && with[index].isIdentifier {
+            let a = of[index].index
+            partners[Int(next[a])] = with[index].rawValue
+            next[a] += 1
+        }
+        self.starts = starts
+        self.partners = partners
+    }
+
+    /// Identifiers with more than `limit` distinct partners. Only lists longer than the limit
+    /// can qualify, so the short lists of ordinary people are never sorted.
+    mutating func beyond(_ limit: Int) -> [Int] {
+        var result: [Int] = []
+        for id in 0..<(starts.count - 1) where Int(starts[id + 1] - starts[id]) > limit && distinct(of: id) > limit {
+            result.append(id)
+        }
+        return result
+    }
+
+    /// Distinct partners of identifier `id` (sorts its list in place).
+    mutating func distinct(of id: Int) -> Int {
+        let range = Int(starts[id])..<Int(starts[id + 1])
+        if range.count < 2 { return range.count }
+        partners[range].sort()
+        var distinct = 1
+        for position in range.dropFirst() where partners[position] != partners[position - 1] { distinct += 1 }
+        return distinct
+    }
+}
