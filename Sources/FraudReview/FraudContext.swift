@@ -31,11 +31,18 @@ public struct FraudContext {
         for index in 0..<ledger.entries.count {
             let card = ids.card[index]
             guard card.isIdentifier else { continue }
+            // An email or phone many people share (a shop's own number, a family inbox) says
+            // nothing about how many cards one buyer has: the `shared_identifier` signal covers it.
+            let hubs = grouping.hubs
             if ids.email[index].isIdentifier {
-                contactCard.append(UInt64(ids.email[index].rawValue) << 32 | UInt64(card.rawValue))
+                if hubs.hub(ids.email[index])?.sharedByPeople != true {
+                    contactCard.append(UInt64(ids.email[index].rawValue) << 32 | UInt64(card.rawValue))
+                }
                 cardEmail.append(UInt64(card.rawValue) << 32 | UInt64(ids.email[index].rawValue))
             }
-            if ids.phone[index].isIdentifier { contactCard.append(UInt64(ids.phone[index].rawValue) << 32 | UInt64(card.rawValue)) }
+            if ids.phone[index].isIdentifier && hubs.hub(ids.phone[index])?.sharedByPeople != true {
+                contactCard.append(UInt64(ids.phone[index].rawValue) << 32 | UInt64(card.rawValue))
+            }
         }
         cardsByContact = FraudContext.distinctCounts(contactCard, size: size)
         emailsByCard = FraudContext.distinctCounts(cardEmail, size: size)
@@ -63,6 +70,22 @@ public struct FraudContext {
             if ids.phone[index].isIdentifier { best = max(best, Int(cardsByContact[ids.phone[index].index])) }
         }
         return best
+    }
+
+    /// The hub most widely shared (most cards) among the guest's emails and phones, if any.
+    func widestHub(of guest: GuestSummary) -> Hub? {
+        let ids = grouping.identifiers
+        let hubs = grouping.hubs
+        var widest: Hub?
+        func consider(_ id: IdentifierID) {
+            guard let hub = hubs.hub(id) else { return }
+            if widest == nil || (hub.distinctCards, hub.payments) > (widest!.distinctCards, widest!.payments) { widest = hub }
+        }
+        for index in guest.payments {
+            consider(ids.email[index])
+            consider(ids.phone[index])
+        }
+        return widest
     }
 
     /// The most emails used with any card this guest used.

@@ -29,6 +29,7 @@ public struct FraudReviewer {
     /// Every signal, in the order of the `fraud_review.csv` columns.
     public static let signals: [FraudSignal] = [
         DisputesSignal(), DisputeRateSignal(), CardTestingSignal(), ConfirmedCardSignal(), CardsPerEmailOrPhoneSignal(), EmailsPerCardSignal(),
+        SharedIdentifierSignal(),
         RefundRateSignal(), VelocitySignal(), CountryMismatchSignal(), CheckFailuresSignal(), RiskColumnsSignal(),
     ]
 

@@ -64,6 +64,9 @@ public struct FraudThresholds: Sendable {
     public var cardsPerEmailOrPhonePoints = 20
     public var cardsPerEmailOrPhoneExtraPoints = 5
     public var cardsPerEmailOrPhoneMaxPoints = 35
+    /// `shared_identifier`: one of the guest's emails or phones is a hub (never enough alone
+    /// to queue a guest).
+    public var sharedIdentifierPoints = 5
     /// `emails_per_card`: at the threshold, per email above it, at most the maximum.
     public var emailsPerCardPoints = 30
     public var emailsPerCardExtraPoints = 5
@@ -174,6 +177,7 @@ public struct FraudThresholds: Sendable {
         Setting(name: "cards_per_email_points", value: .integer(\.cardsPerEmailOrPhonePoints)),
         Setting(name: "cards_per_email_extra_points", value: .integer(\.cardsPerEmailOrPhoneExtraPoints)),
         Setting(name: "cards_per_email_max_points", value: .integer(\.cardsPerEmailOrPhoneMaxPoints)),
+        Setting(name: "shared_identifier_points", value: .integer(\.sharedIdentifierPoints)),
         Setting(name: "emails_per_card_points", value: .integer(\.emailsPerCardPoints)),
         Setting(name: "emails_per_card_extra_points", value: .integer(\.emailsPerCardExtraPoints)),
         Setting(name: "emails_per_card_max_points", value: .integer(\.emailsPerCardMaxPoints)),

@@ -95,6 +95,35 @@ final class FraudReviewTests: XCTestCase {
         return (ledger, Grouper(settings: GroupingSettings()).group(ledger))
     }
 
+    /// A shop phone typed for twelve buyers (twelve cards, twelve emails) is a hub many people
+    /// share: it must not make each buyer look like a card tester (`cards_per_email`), only carry
+    /// the weak `shared_identifier`. One email behind twelve cards (one person's contact) still
+    /// fires `cards_per_email`.
+    func testASharedShopPhoneIsAHubNotManyCardsBehindEachBuyer() throws {
+        let header = "id,Created date (UTC),Amount,Amount Refunded,Currency,Status,Customer ID,Customer Email,Customer Phone,Card Fingerprint"
+        var rows: [String] = []
+        for buyer in 0..<12 {
+            rows.append("ch_s\(buyer),2026-01-0\(1 + buyer % 9) 1\(buyer % 10):00:00,20.00,0,usd,Paid,,buyer\(buyer)@x.com,+1 415 555 0199,shopcard\(buyer)")
+            rows.append("ch_t\(buyer),2026-02-0\(1 + buyer % 9) 1\(buyer % 10):00:00,20.00,0,usd,Paid,,tester@x.com,,testcard\(buyer)")
+        }
+        let (ledger, grouping) = try ledger(header, rows)
+        let guests = grouping.guests.enumerated().map { GuestSummary(id: "g\($0.offset)", group: $0.element, ledger: ledger, identifiers: grouping.identifiers) }
+        let context = FraudContext(ledger: ledger, grouping: grouping, thresholds: FraudThresholds())
+        XCTAssertEqual(grouping.hubs.hubs.count, 2, "the shop phone and the tester's email")
+        for guest in guests {
+            let findings = FraudReviewer.signals.compactMap { $0.evaluate(guest, context) }
+            let signals = Set(findings.map(\.signal))
+            let key = ledger.key(guest.payments[0])
+            XCTAssertTrue(signals.contains("shared_identifier"), key)
+            if key.hasPrefix("ch_s") {
+                XCTAssertFalse(signals.contains("cards_per_email"), "a buyer behind the shop's phone: \(key)")
+                XCTAssertTrue(findings.first { $0.signal == "shared_identifier" }!.reason.contains("shop's own phone"), key)
+            } else {
+                XCTAssertTrue(signals.contains("cards_per_email"), "a card behind the tester's email: \(key)")
+            }
+        }
+    }
+
     func testASlowAccountWideBurstIsFoundAndItsSuccessfulPaymentsAreConfirmedCards() throws {
         // Six small payments with fresh cards and no contact data, 20 minutes apart (100 minutes in
         // all): the first and the last succeed, the four between fail. Around them: an ordinary 49.00 payment with a fresh card

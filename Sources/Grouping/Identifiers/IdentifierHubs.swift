@@ -32,6 +32,9 @@ public struct Hub: Sendable, Equatable {
     /// Created time (seconds) of its first and last use.
     public var firstUse: Int64 = 0
     public var lastUse: Int64 = 0
+    /// Shared by several people's contacts (an email with too many phones, a phone with too
+    /// many emails): a shop's own number or a family inbox, rather than one buyer's many cards.
+    public var sharedByPeople = false
 }
 
 /// The hubs of a run, found from the guest payments alone (no order, no policy), so every
@@ -39,14 +42,20 @@ public struct Hub: Sendable, Equatable {
 public struct IdentifierHubs: Sendable {
     /// By identifier (`type:value` order).
     public private(set) var hubs: [Hub] = []
-    /// By identifier id: whether it is a hub.
-    private var isHubByID: [Bool] = []
+    /// By identifier id: its position in `hubs`, or -1.
+    private var slotByID: [Int32] = []
 
     init() {}
 
     /// Whether identifier `id` is a hub (a reason such as `.absent` is not).
     @inline(__always)
-    public func isHub(_ id: IdentifierID) -> Bool { id.isIdentifier && isHubByID[id.index] }
+    public func isHub(_ id: IdentifierID) -> Bool { id.isIdentifier && slotByID[id.index] >= 0 }
+
+    /// The hub `id` is, if it is one.
+    public func hub(_ id: IdentifierID) -> Hub? {
+        guard id.isIdentifier, slotByID[id.index] >= 0 else { return nil }
+        return hubs[Int(slotByID[id.index])]
+    }
 
     /// Counts, for every email and phone of `payments` (ledger indices), its distinct cards,
     /// phones and emails, and keeps those beyond `limits`.
@@ -76,9 +85,11 @@ public struct IdentifierHubs: Sendable {
             if kind == .email {
                 hub.distinctEmails = 1
                 hub.distinctPhones = partners[2]!.distinct(of: id)
+                hub.sharedByPeople = hub.distinctPhones > limits.maxPhonesPerEmail
             } else {
                 hub.distinctPhones = 1
                 hub.distinctEmails = partners[3]!.distinct(of: id)
+                hub.sharedByPeople = hub.distinctEmails > limits.maxEmailsPerPhone
             }
             hubs[id] = hub
         }
@@ -95,7 +106,9 @@ public struct IdentifierHubs: Sendable {
             }
         }
         self.hubs = hubs.values.sorted { table[$0.identifier] < table[$1.identifier] }
-        isHubByID = isHub
+        var slots = [Int32](repeating: -1, count: count)
+        for (slot, hub) in self.hubs.enumerated() { slots[hub.identifier.index] = Int32(slot) }
+        slotByID = slots
     }
 }
 
