@@ -41,6 +41,15 @@ final class HandCheckedOutputsTests: XCTestCase {
         try assertOutputs(out, equal: Self.fixture.appendingPathComponent("expected-dashboard"))
     }
 
+    /// `linked` (README "Under `linked`"): Kenji's and Lee's guests become one, through the card
+    /// Kenji paid with; every join is a row of guest_links.csv.
+    func testLinkedPolicyOutputsMatchTheHandCheckedExpectations() throws {
+        let out = try run(policy: "linked", inputs: [Self.exports.path])
+        let pinned = OutputRegistry.written(stateful: false, policy: .linked).filter(\.deterministic).map { $0.fileName(.none) }
+        XCTAssertTrue(pinned.contains("guest_links.csv"))
+        try assertOutputs(out, equal: Self.fixture.appendingPathComponent("expected-linked"), pinned: pinned)
+    }
+
     /// Exports named one by one in reverse order: the export order comes from the dates in their
     /// names, so the outputs are the same hand-checked bytes.
     func testExportsGivenInAnotherOrderGiveTheSameHandCheckedOutputs() throws {
@@ -62,11 +71,12 @@ final class HandCheckedOutputsTests: XCTestCase {
     }
 
     /// Every pinned file byte for byte, no unexpected output file, and the summary's counts.
-    func assertOutputs(_ out: URL, equal expected: URL, file: StaticString = #filePath, line: UInt = #line) throws {
+    func assertOutputs(_ out: URL, equal expected: URL, pinned: [String] = HandCheckedOutputsTests.pinned,
+                       file: StaticString = #filePath, line: UInt = #line) throws {
         let written = Set((try? FileManager.default.contentsOfDirectory(atPath: out.path)) ?? [])
-        let unpinned = written.subtracting(Self.pinned).subtracting(Self.notPinned)
+        let unpinned = written.subtracting(pinned).subtracting(Self.notPinned)
         XCTAssertTrue(unpinned.isEmpty, "outputs without a hand-checked expectation: \(unpinned.sorted())", file: file, line: line)
-        for name in Self.pinned {
+        for name in pinned {
             let expectedURL = expected.appendingPathComponent(name)
             guard let want = FileManager.default.contents(atPath: expectedURL.path) else {
                 XCTFail("missing expectation \(expectedURL.path)", file: file, line: line)
