@@ -118,3 +118,49 @@ final class SampleGeneratorTests: XCTestCase {
         }
     }
 }
+
+/// The committed `sample-data/` pins the generator's bytes (scripts/make-sample-data): a change
+/// that should leave ordinary payments alone must still reproduce them.
+final class SampleDataPinTests: XCTestCase {
+    static func decompressed(_ path: String) throws -> [UInt8] {
+        let source = try DecompressingSource(FileByteSource(path: path), name: path)
+        var bytes: [UInt8] = []
+        var buffer = [UInt8](repeating: 0, count: 1 << 16)
+        while true {
+            let count = try buffer.withUnsafeMutableBytes { try source.read(into: $0) }
+            if count == 0 { return bytes }
+            bytes += buffer[0..<count]
+        }
+    }
+
+    /// Writes `options`' sample uncompressed and compares each day with `sample-data/NAME`.
+    func assertReproduces(_ options: SampleOptions, names: [String], file: StaticString = #filePath, line: UInt = #line) throws {
+        var options = options
+        options.compression = .none
+        let directory = try TestPaths.temporaryDirectory("pin")
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let paths = try SampleGenerator(options: options).write(to: directory.path)
+        XCTAssertEqual(paths.count, names.count, file: file, line: line)
+        let committed = TestPaths.packageRoot.appendingPathComponent("sample-data")
+        for (path, name) in zip(paths, names) {
+            let expected = try Self.decompressed(committed.appendingPathComponent(name).path)
+            let written = [UInt8](try Data(contentsOf: URL(fileURLWithPath: path)))
+            XCTAssertTrue(written == expected, "\(name): the generator no longer writes the committed bytes", file: file, line: line)
+        }
+    }
+
+    func testTheGeneratorStillWritesTheCommittedSampleData() throws {
+        var options = SampleOptions()
+        options.payments = 1500
+        options.days = 3
+        options.seed = 2026
+        try assertReproduces(options, names: ["payments-2026-03-01.csv.zst", "payments-2026-03-02.csv.zst", "payments-2026-03-03.csv.zst"])
+        var unified = SampleOptions()
+        unified.payments = 300
+        unified.days = 1
+        unified.seed = 2027
+        unified.layout = .newDefault
+        unified.firstDay = Int64(UTCTime.daysFromCivil(year: 2026, month: 3, day: 4)) * 86_400
+        try assertReproduces(unified, names: ["unified_payments.csv.zst"])
+    }
+}
