@@ -141,6 +141,8 @@ struct SamplePayment {
     var riskScore = 10
     /// `SampleTruth` raw value for planted and card-testing payments, empty for ordinary ones.
     var truth = ""
+    /// Who paid, for the people file (`writePeople`).
+    var person = SamplePerson.stranger
     var orderID = ""
 
     static func make(person: Person, created: Int64, random: inout SeededRandom) -> SamplePayment {

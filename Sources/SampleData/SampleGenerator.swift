@@ -59,6 +59,8 @@ extension Int {
 public struct SampleGenerator {
     public let options: SampleOptions
     private let people: [Person]
+    /// People of the population (the people file numbers them 0 to this count - 1).
+    var populationCount: Int { people.count }
 
     public init(options: SampleOptions) {
         self.options = options
@@ -144,6 +146,7 @@ public struct SampleGenerator {
             }
             let index = popularPerson(&random)
             var payment = SamplePayment.make(person: people[index], created: dayStart + Int64(random.below(86_400)), random: &random)
+            payment.person = .population(index)
             LinkageTraps.apply(to: &payment, person: people[index], options: options, random: &traps)
             result.append(payment)
         }

@@ -119,6 +119,63 @@ final class SampleGeneratorTests: XCTestCase {
     }
 }
 
+/// The people file (`guestpipe sample --people`): the ground truth of Benchmarks/linkage.sh.
+final class PeopleFileTests: XCTestCase {
+    func testEveryPaymentWithAnIdHasOnePersonAndAPersonIsOneBuyer() throws {
+        var options = SampleOptions()
+        options.payments = 4000
+        options.days = 3
+        options.seed = 8
+        options.plantedBursts = 2
+        options.compression = .none
+        let directory = try TestPaths.temporaryDirectory("people")
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let generator = SampleGenerator(options: options)
+        let paths = try generator.write(to: directory.path)
+        let peoplePath = directory.appendingPathComponent("people.csv").path
+        try generator.writePeople(to: peoplePath)
+        let text = try String(contentsOfFile: peoplePath, encoding: .utf8)
+        let lines = text.split(separator: "\n")
+        XCTAssertEqual(lines.first, "payment_id,person")
+        var person: [String: Int] = [:]
+        for line in lines.dropFirst() {
+            let fields = line.split(separator: ",")
+            XCTAssertEqual(fields.count, 2, String(line))
+            XCTAssertNil(person[String(fields[0])], "one line per payment: \(fields[0])")
+            person[String(fields[0])] = try XCTUnwrap(Int(fields[1]))
+        }
+        // Exactly the payments with an id, over every export.
+        var payments: [String: Payment] = [:]
+        for path in paths {
+            _ = try PaymentFileReader.read(path: path, onPayment: { if !$0.id.isEmpty { payments[$0.id] = $0 } }, onRejection: { XCTFail($0.message) })
+        }
+        XCTAssertEqual(Set(person.keys), Set(payments.keys))
+        // A person is one buyer: one name; a planted case is one person; card testers are strangers.
+        var names: [Int: Set<String>] = [:]
+        var byPerson: [Int: [Payment]] = [:]
+        for (id, payment) in payments {
+            names[person[id]!, default: []].insert(payment.name)
+            byPerson[person[id]!, default: []].append(payment)
+        }
+        XCTAssertTrue(names.values.allSatisfy { $0.count == 1 }, "one name per person")
+        for scenario in PlantedCase.allCases where scenario != .cardTesting {
+            let owners = Set(payments.filter { $0.value.cardFingerprint == scenario.marker }.map { person[$0.key]! })
+            XCTAssertEqual(owners.count, 1, "\(scenario) is one person")
+        }
+        let testers = payments.filter { $0.value.email.trimmingCharacters(in: .whitespaces).lowercased() == PlantedCase.cardTesting.marker }.map { person[$0.key]! }
+        XCTAssertEqual(Set(testers).count, testers.count, "every card-testing attempt is its own person")
+        XCTAssertGreaterThanOrEqual(testers.count, 15, "the planted burst's attempts that kept its email")
+        // The family trap shows: one email, several people.
+        let familyPeople = Dictionary(grouping: payments.values.filter { $0.email.lowercased().contains(".family") }, by: { $0.email.lowercased() })
+            .mapValues { Set($0.map { person[$0.id]! }) }
+        XCTAssertTrue(familyPeople.values.contains { $0.count >= 2 }, "a family email shared by several people")
+        // The same options give the same people file.
+        let again = directory.appendingPathComponent("again.csv").path
+        try SampleGenerator(options: options).writePeople(to: again)
+        XCTAssertEqual(try Data(contentsOf: URL(fileURLWithPath: again)), Data(text.utf8))
+    }
+}
+
 /// The committed `sample-data/` pins the generator's bytes (scripts/make-sample-data): a change
 /// that should leave ordinary payments alone must still reproduce them.
 final class SampleDataPinTests: XCTestCase {

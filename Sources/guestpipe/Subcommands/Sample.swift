@@ -47,6 +47,9 @@ struct Sample: ParsableCommand {
     @Option(help: "Also write FILE: payment_id,truth for every planted or card-testing payment (the answer key of Benchmarks/fraud_quality.sh).")
     var truth: String?
 
+    @Option(help: "Also write FILE: payment_id,person for every payment with a payment id (the ground truth of Benchmarks/linkage.sh): a person's number is the same in every export; each planted fraud case is one person, each card-testing attempt its own.")
+    var people: String?
+
     @Option(help: "Extra planted card-testing bursts: 5 to 500 attempts over 2 to 120 minutes, with and without shared email or phone.")
     var plantedBursts = 0
 
@@ -79,6 +82,7 @@ struct Sample: ParsableCommand {
             let generator = SampleGenerator(options: options)
             let paths = try generator.write(to: out)
             if let truth { try generator.writeTruth(to: truth) }
+            if let people { try generator.writePeople(to: people) }
             Terminal.writeStdout("wrote \(paths.count) files to \(out)\n")
         }
     }
