@@ -169,6 +169,18 @@ final class CommandLineTests: XCTestCase {
         XCTAssertTrue(try guestpipe(["sample", "--help"]).stdout.contains("--people"))
     }
 
+    func testSampleHasTheLinkageTrapsUnlessAskedNotTo() throws {
+        func text(_ extra: [String]) throws -> String {
+            let folder = directory.appendingPathComponent("traps\(extra.count)").path
+            let run = try guestpipe(["sample", "--rows", "6000", "--days", "2", "--compression", "none", "--out", folder] + extra)
+            XCTAssertEqual(run.status, 0, run.stderr)
+            return try TestPaths.files(in: URL(fileURLWithPath: folder), suffix: ".csv").map { try String(contentsOf: $0, encoding: .utf8) }.joined()
+        }
+        let with = try text([]), without = try text(["--no-linkage-traps"])
+        XCTAssertTrue(with.contains(".family") && with.contains("555-0123"), "family emails and shop phones")
+        XCTAssertFalse(without.contains(".family") || without.contains("555-0123"))
+    }
+
     func testStandardInputAndOwnerOnlyOutputFiles() throws {
         let bytes = try Data(contentsOf: URL(fileURLWithPath: files[0]))
         let output = directory.appendingPathComponent("payments.ndjson")

@@ -13,7 +13,7 @@ struct Sample: ParsableCommand {
         disputes (some only in the next day's export, which re-exports the previous day), \
         incomplete PaymentIntents and test-mode rows. The same options give the same bytes.
 
-        The linkage traps of issue #13 are on: about 4% of people live in households of 2 to 4 \
+        The linkage traps of issue #13 are on unless --no-linkage-traps: about 4% of people live in households of 2 to 4 \
         that share one family email (each keeps their own cards and phone); three shop phones \
         (typed by staff, a call centre) replace the buyer's phone on about 1% of payments; about \
         10% of people replace their main card partway through the period; about 1% of payments \
@@ -56,6 +56,9 @@ struct Sample: ParsableCommand {
     @Flag(help: "Do not re-export the previous day's payments in each file.")
     var noOverlap = false
 
+    @Flag(help: "Leave out the linkage traps (family emails, shop phones, card switches, email typos): the data as generated before issue #13.")
+    var noLinkageTraps = false
+
     func validate() throws {
         guard (1...SampleOptions.maximumPayments).contains(rows) else {
             throw ValidationError("--rows is a count from 1 to \(SampleOptions.maximumPayments)")
@@ -77,6 +80,7 @@ struct Sample: ParsableCommand {
             options.overlap = !noOverlap
             options.plantedBursts = max(0, plantedBursts)
             options.firstDay = UTCTime.parse(start) ?? options.firstDay
+            if noLinkageTraps { options = options.withoutLinkageTraps }
             try FileManager.default.createDirectory(atPath: out, withIntermediateDirectories: true,
                                                     attributes: [.posixPermissions: 0o700])
             let generator = SampleGenerator(options: options)
