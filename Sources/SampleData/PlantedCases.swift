@@ -44,6 +44,10 @@ extension SampleGenerator {
             let truth: SampleTruth = card == PlantedCase.disputeHeavy.marker ? .disputeHeavy : card == PlantedCase.refundAbuser.marker ? .refundAbuser
                 : card == PlantedCase.cardWithManyEmails.marker ? .cardWithManyEmails : card == PlantedCase.velocitySpike.marker ? .velocitySpike : .cardTesting
             payments[index].truth = truth.rawValue
+            // One buyer behind each case; card-testing attempts stay strangers, one person each.
+            if truth != .cardTesting, let planted = PlantedCase.allCases.firstIndex(where: { $0.rawValue == truth.rawValue }) {
+                payments[index].person = .planted(planted)
+            }
         }
         return payments
     }

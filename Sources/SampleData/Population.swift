@@ -35,6 +35,9 @@ struct Person {
     var cards: [SampleCard]
     var customerID: String
     var postalCode: String
+    /// A card switch (`LinkageTraps`): from `cardSwitchAt` on, payments with `cards[0]` use `newCard`.
+    var newCard: SampleCard? = nil
+    var cardSwitchAt: Int64 = .max
 
     private static let first = ["Ana", "Ben", "Chloé", "David", "Emma", "Farid", "Grace", "Hiro", "Ines", "Jonas", "Kai", "Lena", "Mateo", "Nora", "Omar", "Priya", "Quinn", "Rosa", "Sven", "Tariq", "Uma", "Vera", "Wen", "Yusuf", "Zoe"]
     private static let last = ["Smith", "García", "Müller", "Okafor", "Tanaka", "Rossi", "Kowalski", "Nguyen", "O'Brien", "Haddad", "Larsen", "Silva", "Dubois", "Kim", "Patel"]
@@ -138,6 +141,8 @@ struct SamplePayment {
     var riskScore = 10
     /// `SampleTruth` raw value for planted and card-testing payments, empty for ordinary ones.
     var truth = ""
+    /// Who paid, for the people file (`writePeople`).
+    var person = SamplePerson.stranger
     var orderID = ""
 
     static func make(person: Person, created: Int64, random: inout SeededRandom) -> SamplePayment {

@@ -24,6 +24,25 @@ public struct SampleOptions: Sendable {
     /// Extra planted card-testing bursts (`plantedBursts(day:dayStart:)`): 5 to 500 attempts over
     /// 2 to 120 minutes, sharing an email, a phone or nothing. None by default.
     public var plantedBursts = 0
+    /// The linkage traps of issue #13 (`LinkageTraps`), on by default; a share of 0 turns one off.
+    /// Share of people living in a household of 2 to 4 people that all use one family email.
+    public var familyShare = 0.04
+    /// Share of payments whose phone is one of three shop phones (typed by staff, a call centre).
+    public var shopPhoneShare = 0.01
+    /// Share of people who replace their main card partway through the period.
+    public var cardSwitchShare = 0.10
+    /// Share of payments whose email has a one-character typo in its local part.
+    public var emailTypoShare = 0.01
+
+    /// These options with every linkage trap off: the generator as it was before issue #13.
+    public var withoutLinkageTraps: SampleOptions {
+        var options = self
+        options.familyShare = 0
+        options.shopPhoneShare = 0
+        options.cardSwitchShare = 0
+        options.emailTypoShare = 0
+        return options
+    }
 
     public init() {}
 }
@@ -35,10 +54,13 @@ extension Int {
 /// Writes realistic synthetic Stripe payment exports: repeat guests with several cards, cards
 /// shared by two people, email and phone written in different ways, non-card payments,
 /// placeholders, card-testing bursts, refunds (some arriving a day later), disputes, incomplete
-/// PaymentIntents, test-mode rows, several currencies. The same options give the same bytes.
+/// PaymentIntents, test-mode rows, several currencies, and the linkage traps (`LinkageTraps`:
+/// family emails, shop phones, card switches, email typos). The same options give the same bytes.
 public struct SampleGenerator {
     public let options: SampleOptions
     private let people: [Person]
+    /// People of the population (the people file numbers them 0 to this count - 1).
+    var populationCount: Int { people.count }
 
     public init(options: SampleOptions) {
         self.options = options
@@ -51,6 +73,9 @@ public struct SampleGenerator {
         for index in stride(from: 1, to: count, by: 37) {
             people[index].cards[0] = people[index - 1].cards[0]
         }
+        LinkageTraps.plantFamilies(in: &people, share: options.familyShare, seed: options.seed)
+        LinkageTraps.plantCardSwitches(in: &people, share: options.cardSwitchShare, seed: options.seed,
+                                       firstDay: options.firstDay, days: options.days)
         self.people = people
     }
 
@@ -106,6 +131,7 @@ public struct SampleGenerator {
     /// Payments created on `day`, in time order, as first exported.
     func payments(ofDay day: Int) -> [SamplePayment] {
         var random = SeededRandom(seed: options.seed, stream: UInt64(day) + 1)
+        var traps = LinkageTraps.paymentRandom(seed: options.seed, day: day)
         let perDay = options.payments / options.days + (day < options.payments % options.days ? 1 : 0)
         let dayStart = options.firstDay + day.asSeconds
         var result: [SamplePayment] = []
@@ -118,8 +144,11 @@ public struct SampleGenerator {
                 result.append(contentsOf: cardTestingBurst(attempts: attempts, dayStart: dayStart, random: &random))
                 continue
             }
-            let person = people[popularPerson(&random)]
-            result.append(SamplePayment.make(person: person, created: dayStart + Int64(random.below(86_400)), random: &random))
+            let index = popularPerson(&random)
+            var payment = SamplePayment.make(person: people[index], created: dayStart + Int64(random.below(86_400)), random: &random)
+            payment.person = .population(index)
+            LinkageTraps.apply(to: &payment, person: people[index], options: options, random: &traps)
+            result.append(payment)
         }
         if options.plantFraudCases, day == min(1, options.days - 1) {
             result += plantedPayments(dayStart: dayStart, random: &random)

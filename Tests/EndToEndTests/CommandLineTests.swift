@@ -155,6 +155,32 @@ final class CommandLineTests: XCTestCase {
         XCTAssertTrue(rejects.stdout.contains("424242******4242"))
     }
 
+    func testSamplePeopleWritesOnePersonPerPaymentOwnerOnly() throws {
+        let people = directory.appendingPathComponent("people.csv").path
+        let folder = directory.appendingPathComponent("people-sample").path
+        let run = try guestpipe(["sample", "--rows", "500", "--days", "2", "--out", folder, "--people", people])
+        XCTAssertEqual(run.status, 0, run.stderr)
+        let lines = try String(contentsOfFile: people, encoding: .utf8).split(separator: "\n")
+        XCTAssertEqual(lines.first, "payment_id,person")
+        XCTAssertGreaterThan(lines.count, 500)
+        XCTAssertTrue(lines.dropFirst().allSatisfy { $0.split(separator: ",").count == 2 && Int($0.split(separator: ",")[1]) != nil })
+        let attributes = try FileManager.default.attributesOfItem(atPath: people)
+        XCTAssertEqual((attributes[.posixPermissions] as? NSNumber)?.intValue, 0o600)
+        XCTAssertTrue(try guestpipe(["sample", "--help"]).stdout.contains("--people"))
+    }
+
+    func testSampleHasTheLinkageTrapsUnlessAskedNotTo() throws {
+        func text(_ extra: [String]) throws -> String {
+            let folder = directory.appendingPathComponent("traps\(extra.count)").path
+            let run = try guestpipe(["sample", "--rows", "6000", "--days", "2", "--compression", "none", "--out", folder] + extra)
+            XCTAssertEqual(run.status, 0, run.stderr)
+            return try TestPaths.files(in: URL(fileURLWithPath: folder), suffix: ".csv").map { try String(contentsOf: $0, encoding: .utf8) }.joined()
+        }
+        let with = try text([]), without = try text(["--no-linkage-traps"])
+        XCTAssertTrue(with.contains(".family") && with.contains("555-0123"), "family emails and shop phones")
+        XCTAssertFalse(without.contains(".family") || without.contains("555-0123"))
+    }
+
     func testStandardInputAndOwnerOnlyOutputFiles() throws {
         let bytes = try Data(contentsOf: URL(fileURLWithPath: files[0]))
         let output = directory.appendingPathComponent("payments.ndjson")

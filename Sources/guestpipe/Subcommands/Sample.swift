@@ -13,6 +13,12 @@ struct Sample: ParsableCommand {
         disputes (some only in the next day's export, which re-exports the previous day), \
         incomplete PaymentIntents and test-mode rows. The same options give the same bytes.
 
+        The linkage traps of issue #13 are on unless --no-linkage-traps: about 4% of people live in households of 2 to 4 \
+        that share one family email (each keeps their own cards and phone); three shop phones \
+        (typed by staff, a call centre) replace the buyer's phone on about 1% of payments; about \
+        10% of people replace their main card partway through the period; about 1% of payments \
+        carry a one-character typo in the email.
+
         Example: guestpipe sample --rows 1000000 --days 7 --seed 42 --out /tmp/bench
         """
     )
@@ -41,11 +47,17 @@ struct Sample: ParsableCommand {
     @Option(help: "Also write FILE: payment_id,truth for every planted or card-testing payment (the answer key of Benchmarks/fraud_quality.sh).")
     var truth: String?
 
+    @Option(help: "Also write FILE: payment_id,person for every payment with a payment id (the ground truth of Benchmarks/linkage.sh): a person's number is the same in every export; each planted fraud case is one person, each card-testing attempt its own.")
+    var people: String?
+
     @Option(help: "Extra planted card-testing bursts: 5 to 500 attempts over 2 to 120 minutes, with and without shared email or phone.")
     var plantedBursts = 0
 
     @Flag(help: "Do not re-export the previous day's payments in each file.")
     var noOverlap = false
+
+    @Flag(help: "Leave out the linkage traps (family emails, shop phones, card switches, email typos): the data as generated before issue #13.")
+    var noLinkageTraps = false
 
     func validate() throws {
         guard (1...SampleOptions.maximumPayments).contains(rows) else {
@@ -68,11 +80,13 @@ struct Sample: ParsableCommand {
             options.overlap = !noOverlap
             options.plantedBursts = max(0, plantedBursts)
             options.firstDay = UTCTime.parse(start) ?? options.firstDay
+            if noLinkageTraps { options = options.withoutLinkageTraps }
             try FileManager.default.createDirectory(atPath: out, withIntermediateDirectories: true,
                                                     attributes: [.posixPermissions: 0o700])
             let generator = SampleGenerator(options: options)
             let paths = try generator.write(to: out)
             if let truth { try generator.writeTruth(to: truth) }
+            if let people { try generator.writePeople(to: people) }
             Terminal.writeStdout("wrote \(paths.count) files to \(out)\n")
         }
     }
