@@ -1,6 +1,6 @@
 """Pairwise precision and recall of a run's guests against the generator's people (see linkage.sh).
 
-    python3 linkage_quality.py PEOPLE.csv OUTDIR
+    python3 linkage_quality.py PEOPLE.csv OUTDIR [CARD_OUTDIR]
 
 PEOPLE.csv is `guestpipe sample --people` (payment_id,person); OUTDIR a `guestpipe run` output
 folder. Over the payments listed in OUTDIR/guest_payments.csv (payment_id, guest_id), a pair of
@@ -14,6 +14,11 @@ in one guest whoever pays with it (spouses sharing a card are one guest by defin
 policy that finds every pair of a person (recall 1) also joins the people who share a card;
 at best it joins nothing else, and this is its precision. A policy with lower recall can score
 above it (the card policy does, by leaving apart a person's other cards).
+
+With CARD_OUTDIR (a `--policy card` run on the same sample) it also scores against *payers*:
+people joined when they paid with one card (the contract's "spouses sharing a card are one
+guest"; no policy can tell them apart, since the card is all the data says). The card run's
+card guests give the joins: precision_payers and recall_payers.
 """
 import csv
 import glob
@@ -40,15 +45,11 @@ def open_table(out, name):
     return io.StringIO(data.decode("utf-8"), newline="")
 
 
-def main():
-    if len(sys.argv) != 3:
-        sys.exit(__doc__)
-    people_path, out = sys.argv[1], sys.argv[2]
-
-    # Guest payments: payment id -> guest number (guest ids numbered in file order).
+def read_guests(out):
+    """payment id -> guest number, and the guests whose payments were matched by card."""
     guest_number = {}
     guest_of = {}
-    card_guest = set()   # guests whose payments were matched by card
+    card_guest = set()
     with open_table(out, "guest_payments") as f:
         reader = csv.reader(f)
         header = next(reader)
@@ -63,6 +64,43 @@ def main():
                 sys.exit(f"linkage_quality.py: payment {row[pid_col]} is in two guests")
             if kind_col is not None and row[kind_col] == "card":
                 card_guest.add(guest)
+    return guest_number, guest_of, card_guest
+
+
+def payers(people_path, card_out):
+    """person -> payer: people who paid with one card joined, from a card run's card guests."""
+    _, guest_of, card_guest = read_guests(card_out)
+    parent = {}
+
+    def root(p):
+        while parent.get(p, p) != p:
+            parent[p] = parent.get(parent[p], parent[p])
+            p = parent[p]
+        return p
+
+    first = {}
+    with open(people_path) as f:
+        f.readline()
+        for line in f:
+            pid, _, person = line.rstrip("\n").partition(",")
+            guest = guest_of.get(pid)
+            if guest is None or guest not in card_guest:
+                continue
+            other = first.setdefault(guest, int(person))
+            a, b = root(int(person)), root(other)
+            if a != b:
+                parent[max(a, b)] = min(a, b)
+    return root
+
+
+def main():
+    if len(sys.argv) not in (3, 4):
+        sys.exit(__doc__)
+    people_path, out = sys.argv[1], sys.argv[2]
+    payer_of = payers(people_path, sys.argv[3]) if len(sys.argv) == 4 else None
+
+    # Guest payments: payment id -> guest number (guest ids numbered in file order).
+    guest_number, guest_of, card_guest = read_guests(out)
     try:
         policy = json.load(open(os.path.join(out, "summary.json"))).get("policy")
     except (OSError, ValueError):
@@ -123,6 +161,18 @@ def main():
             r = root(person)
             joined[r] = joined.get(r, 0) + n
         ceiling = true / sum(pairs(n) for n in joined.values())
+    precision_payers = recall_payers = None
+    if payer_of is not None:
+        by_payer = {}
+        payer_size = {}
+        for key, n in cells.items():
+            guest, payer = key >> 32, payer_of(key & 0xFFFFFFFF)
+            by_payer[guest << 32 | payer] = by_payer.get(guest << 32 | payer, 0) + n
+            payer_size[payer] = payer_size.get(payer, 0) + n
+        both_payers = sum(pairs(n) for n in by_payer.values())
+        true_payers = sum(pairs(n) for n in payer_size.values())
+        precision_payers = both_payers / predicted if predicted else None
+        recall_payers = both_payers / true_payers if true_payers else None
     largest = max(range(len(guest_size)), key=guest_size.__getitem__) if guest_size else None
     largest_person = max(person_size.values(), default=0)
     print(json.dumps({
@@ -141,6 +191,8 @@ def main():
         "precision": both / predicted if predicted else None,
         "recall": both / true if true else None,
         "precision_at_full_recall": ceiling,
+        "precision_payers": precision_payers,
+        "recall_payers": recall_payers,
     }))
 
 

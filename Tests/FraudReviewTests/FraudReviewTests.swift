@@ -10,9 +10,8 @@ import Codecs
 import XCTest
 
 final class FraudReviewTests: XCTestCase {
-    /// Generated data with the planted scenarios, grouped and reviewed. `shopPhones: false` turns
-    /// off the generator's shop-phone trap (issue #13).
-    func review(payments: Int, days: Int, seed: UInt64, thresholds: FraudThresholds = FraudThresholds(), shopPhones: Bool = true)
+    /// Generated data with the planted scenarios (and the generator's linkage traps), grouped and reviewed.
+    func review(payments: Int, days: Int, seed: UInt64, thresholds: FraudThresholds = FraudThresholds())
         throws -> (queue: [ReviewEntry], guests: [GuestSummary], context: FraudContext, ledger: PaymentLedger) {
         let directory = try TestPaths.temporaryDirectory("fraud")
         defer { try? FileManager.default.removeItem(at: directory) }
@@ -20,7 +19,6 @@ final class FraudReviewTests: XCTestCase {
         options.payments = payments
         options.days = days
         options.seed = seed
-        if !shopPhones { options.shopPhoneShare = 0 }
         let ledger = PaymentLedger()
         for (index, path) in try SampleGenerator(options: options).write(to: directory.path).enumerated() {
             let batch = PaymentBatch(path: path)
@@ -34,12 +32,9 @@ final class FraudReviewTests: XCTestCase {
     }
 
     func testPlantedScenariosComeOutOnTopWithTheRightReasonsAndFewOrdinaryGuestsAreFlagged() throws {
-        // Without the shop phones: fraud review does not yet set hub identifiers aside (issue #13,
-        // "reported to fraud review"), so `cards_per_email` fires for every guest who once gave a
-        // shop phone (seen with dozens of cards), and queues 3.7% of the ordinary guests here
-        // (1.2% without the shop phones, 0.9% before any trap). Turn them back on when a hub no
-        // longer counts against each guest that used it.
-        let (queue, guests, context, _) = try review(payments: 20_000, days: 4, seed: 21, shopPhones: false)
+        // With every linkage trap on: a shop's phone typed for many buyers is a hub many people
+        // share, which `cards_per_email` leaves out (it queued 3.7% of ordinary guests here).
+        let (queue, guests, context, _) = try review(payments: 20_000, days: 4, seed: 21)
         let ids = context.grouping.identifiers
         /// The card fingerprints a guest paid with (normalised).
         func fingerprints(_ index: Int) -> Set<String> {

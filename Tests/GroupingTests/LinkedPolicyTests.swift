@@ -2,7 +2,7 @@ import Grouping
 import XCTest
 
 /// The `linked` policy against a plain reference: connected components of payments that share
-/// an identifier that is not a hub, hubs counted with sets. Random small histories with low hub
+/// an identifier that is not a hub, hubs counted with sets (card hubs first, then contacts). Random small histories with low hub
 /// limits, so hubs, chains and hub-only payments all occur.
 final class LinkedPolicyTests: XCTestCase {
     struct SplitMix {
@@ -42,9 +42,11 @@ final class LinkedPolicyTests: XCTestCase {
                 }
             }
         }
-        let hubs = Set(partners.filter { id, seen in
-            seen.cards.count > limits.maxCards || (id.hasPrefix("email:") && seen.phones.count > limits.maxPhonesPerEmail)
-                || (id.hasPrefix("phone:") && seen.emails.count > limits.maxEmailsPerPhone)
+        // Cards first; a card hub does not count as another phone or email of anyone.
+        let cardHubs = Set(partners.filter { $0.value.cards.count > limits.maxCards }.keys)
+        let hubs = cardHubs.union(partners.filter { id, seen in
+            (id.hasPrefix("email:") && seen.phones.subtracting(cardHubs).count > limits.maxPhonesPerEmail)
+                || (id.hasPrefix("phone:") && seen.emails.subtracting(cardHubs).count > limits.maxEmailsPerPhone)
         }.keys)
         var parent = Array(guestRows.indices)
         func root(_ x: Int) -> Int { parent[x] == x ? x : root(parent[x]) }

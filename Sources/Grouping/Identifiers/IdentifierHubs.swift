@@ -7,8 +7,9 @@ import GuestPipeCore
 public struct HubLimits: Sendable, Equatable {
     /// An email or phone seen with more distinct cards than this is a hub (GUESTS.md: 10).
     public var maxCards = 10
-    /// An email seen with more distinct phones than this is a hub.
-    public var maxPhonesPerEmail = 3
+    /// An email seen with more distinct phones than this is a hub: a family's shared inbox
+    /// (tuned on generated data with ground truth, README "Linkage quality").
+    public var maxPhonesPerEmail = 1
     /// A phone seen with more distinct emails than this is a hub.
     public var maxEmailsPerPhone = 3
 
@@ -72,24 +73,31 @@ public struct IdentifierHubs: Sendable {
         ParallelWork.perform(pairs.count) { index in
             partners[index] = PartnerLists(pairs[index].of, pairs[index].with, over: payments, identifierCount: count)
         }
+        // Cards first: a shop's phone behind thousands of cards is a hub before anything else,
+        // and does not then count as a second phone of every buyer's email (nor its typed
+        // emails as more emails of a phone). Then phones per email and emails per phone.
         var isHub = [Bool](repeating: false, count: count)
-        for (index, pair) in pairs.enumerated() {
-            for id in partners[index]!.beyond(pair.limit) { isHub[id] = true }
+        for index in 0..<2 {
+            for id in partners[index]!.beyond(pairs[index].limit, excluding: { _ in false }) { isHub[id] = true }
+        }
+        let cardHubs = isHub
+        for index in 2..<4 {
+            for id in partners[index]!.beyond(pairs[index].limit, excluding: { cardHubs[Int($0)] }) { isHub[id] = true }
         }
         var hubs: [Int: Hub] = [:]
         for id in isHub.indices where isHub[id] {
             let identifier = IdentifierID(index: id)
             let kind = table.kind(of: identifier)
             var hub = Hub(identifier: identifier)
-            hub.distinctCards = partners[kind == .email ? 0 : 1]!.distinct(of: id)
+            hub.distinctCards = partners[kind == .email ? 0 : 1]!.distinct(of: id, excluding: { _ in false })
             if kind == .email {
                 hub.distinctEmails = 1
-                hub.distinctPhones = partners[2]!.distinct(of: id)
-                hub.sharedByPeople = hub.distinctPhones > limits.maxPhonesPerEmail
+                hub.distinctPhones = partners[2]!.distinct(of: id, excluding: { _ in false })
+                hub.sharedByPeople = partners[2]!.distinct(of: id, excluding: { cardHubs[Int($0)] }) > limits.maxPhonesPerEmail
             } else {
                 hub.distinctPhones = 1
-                hub.distinctEmails = partners[3]!.distinct(of: id)
-                hub.sharedByPeople = hub.distinctEmails > limits.maxEmailsPerPhone
+                hub.distinctEmails = partners[3]!.distinct(of: id, excluding: { _ in false })
+                hub.sharedByPeople = partners[3]!.distinct(of: id, excluding: { cardHubs[Int($0)] }) > limits.maxEmailsPerPhone
             }
             hubs[id] = hub
         }
@@ -137,23 +145,26 @@ private struct PartnerLists {
         self.partners = partners
     }
 
-    /// Identifiers with more than `limit` distinct partners. Only lists longer than the limit
-    /// can qualify, so the short lists of ordinary people are never sorted.
-    mutating func beyond(_ limit: Int) -> [Int] {
+    /// Identifiers with more than `limit` distinct partners, not counting partners `excluded`.
+    /// Only lists longer than the limit can qualify, so the short lists of ordinary people are
+    /// never sorted.
+    mutating func beyond(_ limit: Int, excluding excluded: (Int32) -> Bool) -> [Int] {
         var result: [Int] = []
-        for id in 0..<(starts.count - 1) where Int(starts[id + 1] - starts[id]) > limit && distinct(of: id) > limit {
+        for id in 0..<(starts.count - 1) where Int(starts[id + 1] - starts[id]) > limit && distinct(of: id, excluding: excluded) > limit {
             result.append(id)
         }
         return result
     }
 
-    /// Distinct partners of identifier `id` (sorts its list in place).
-    mutating func distinct(of id: Int) -> Int {
+    /// Distinct partners of identifier `id`, not counting partners `excluded` (sorts its list
+    /// in place).
+    mutating func distinct(of id: Int, excluding excluded: (Int32) -> Bool) -> Int {
         let range = Int(starts[id])..<Int(starts[id + 1])
-        if range.count < 2 { return range.count }
         partners[range].sort()
-        var distinct = 1
-        for position in range.dropFirst() where partners[position] != partners[position - 1] { distinct += 1 }
+        var distinct = 0
+        for position in range where (position == range.lowerBound || partners[position] != partners[position - 1]) && !excluded(partners[position]) {
+            distinct += 1
+        }
         return distinct
     }
 }
