@@ -73,12 +73,16 @@ public enum GuestLookup {
         var matchedBy = ""
         var lookedUpPayment: String?
         if trimmed.hasPrefix("gcus_") {
-            var target = trimmed
-            var seen = Set<String>()
-            let changes = Dictionary(try store.idChanges().map { ($0.old, $0.new) }, uniquingKeysWith: { $1 })
-            while let next = changes[target], seen.insert(target).inserted, !ids.contains(target) { target = next }
-            guestIndex = ids.firstIndex(of: target)
-            matchedBy = target == trimmed ? "guest id" : "former guest id \(trimmed), now \(target)"
+            if let index = ids.firstIndex(of: trimmed) {
+                guestIndex = index
+                matchedBy = "guest id"
+            } else if let found = follow(trimmed, changes: try store.idChanges(), ids: ids, ledger: built.ledger, grouping: grouping) {
+                guestIndex = found.guest
+                let now = ids[found.guest]
+                matchedBy = found.successors.count > 1
+                    ? "former guest id \(trimmed), split into \(found.successors.joined(separator: ", ")); shown: \(now)\(found.byFirstPayment ? " (holds its first payment)" : "")"
+                    : "former guest id \(trimmed), now \(now)"
+            }
         } else if let index = built.ledger.index(ofKey: trimmed) {
             if case .guest(let guest, _) = grouping.roles[index] { guestIndex = guest }
             matchedBy = "payment id"
@@ -116,5 +120,31 @@ public enum GuestLookup {
                                     earlier: built.ledger.key(link.earlier)))
         }
         return found
+    }
+
+    /// The guest an old id leads to: the one now holding the old id's first payment; failing
+    /// that (the payment is gone, or the change was recorded before first payments were kept),
+    /// the first current guest reached through the recorded successors, breadth first. Also the
+    /// old id's successors as last recorded (several after a split).
+    static func follow(_ old: String, changes: [StoredIDChange], ids: [String], ledger: PaymentLedger,
+                       grouping: GroupingResult) -> (guest: Int, successors: [String], byFirstPayment: Bool)? {
+        let byOld = Dictionary(grouping: changes, by: \.change.old)
+        func latest(_ id: String) -> [IDChange] {
+            guard let rows = byOld[id], let run = rows.map(\.run).max() else { return [] }
+            return rows.filter { $0.run == run }.map(\.change)
+        }
+        let rows = latest(old)
+        guard !rows.isEmpty else { return nil }
+        let successors = rows.map(\.new)
+        if let key = rows.compactMap(\.firstPayment).first, let index = ledger.index(ofKey: key), case .guest(let guest, _) = grouping.roles[index] {
+            return (guest, successors, true)
+        }
+        var queue = successors[...], seen: Set = [old]
+        while let next = queue.popFirst() {
+            guard seen.insert(next).inserted else { continue }
+            if let guest = ids.firstIndex(of: next) { return (guest, successors, false) }
+            queue.append(contentsOf: latest(next).map(\.new))
+        }
+        return nil
     }
 }

@@ -94,7 +94,7 @@ public enum GuestRun {
         progress("grouping \(built.ledger.entries.count) payments")
         let grouped = try group(built, settings, key: session.key)
         clock.lap("group")
-        let changes = try idChanges(session, built, grouped)
+        let changes = try idChanges(session, built, grouped, settings)
         if session.store != nil { clock.lap("id_changes") }
         progress("reviewing fraud signals")
         let review = try reviewFraud(built, grouped, settings)
@@ -107,7 +107,7 @@ public enum GuestRun {
         CrashPoint.check("before-publish")
         try publisher.publish()
         CrashPoint.check("after-publish")
-        if session.commits(settings) { try commit(session, built, grouped, changes, review, settings, clock: clock) }
+        if session.commits(settings) { try commit(session, built, grouped, changes, review, outcome.diff, settings, clock: clock) }
         if settings.keepDataUntilExit { KeptUntilExit.keep([built.ledger, grouped.guests, grouped.grouping, review.queue, review.context, outcome.summary]) }
         return outcome.result(publisher: publisher, session: session, settings: settings, seconds: Date().timeIntervalSince(clock.started))
     }
@@ -148,24 +148,6 @@ public enum GuestRun {
         return Grouped(grouping: grouping, guests: guests, idOfGroup: idOfGroup)
     }
 
-    /// Guest ids changed since the last run (the old id's first payment now belongs to another
-    /// guest), and every change recorded before.
-    struct IDChanges {
-        var previous: [(old: String, new: String, run: Int64, changedAt: String)] = []
-        var new: [(old: String, new: String)] = []
-    }
-
-    static func idChanges(_ session: StateSession, _ built: LedgerBuilder.Built, _ grouped: Grouped) throws -> IDChanges {
-        guard let store = session.store else { return IDChanges() }
-        var changes = IDChanges(previous: try store.idChanges())
-        let current = Set(grouped.guests.map(\.id))
-        for (old, firstPayment) in try store.registry().sorted(by: { $0.key < $1.key }) where !current.contains(old) {
-            guard let index = built.ledger.index(ofKey: firstPayment), case .guest(let group, _) = grouped.grouping.roles[index] else { continue }
-            changes.new.append((old, grouped.idOfGroup[group]))
-        }
-        return changes
-    }
-
     /// The review queue, the card-testing bursts and the network ratios.
     struct Review {
         let context: FraudContext
@@ -188,6 +170,8 @@ public enum GuestRun {
     struct Written {
         let summary: RunSummary
         let warnings: [String]
+        /// What changed since the previous run on the state (nil without one).
+        let diff: RunDiff?
 
         func result(publisher: Publisher, session: StateSession, settings: RunSettings, seconds: Double) -> RunOutcome {
             let built = summary.built
@@ -208,27 +192,27 @@ public enum GuestRun {
         let pseudonymKey = try PseudonymKey.load(settings)
         let csvPrivacy = PrivacyFormatter(mode: settings.csvPrivacy, pseudonymKey: pseudonymKey)
         let reportPrivacy = PrivacyFormatter(mode: settings.reportPrivacy, pseudonymKey: pseudonymKey)
-        var warnings = session.warnings
+        var warnings = session.warnings + changes.warnings
         for report in built.reports {
             warnings += report.warnings.map { "\(report.path): \($0)" }
             if report.rowsWithInvalidUTF8 > 0 {
                 warnings.append("\(report.path): \(report.rowsWithInvalidUTF8) rows with invalid UTF-8 (kept, bytes replaced)")
             }
         }
-        let previousTiers = settings.rebuild ? nil : try session.store?.previousReview()
+        let diff = try session.store?.previousReview().map {
+            RunDiff.compute(guests: grouped.guests, queue: review.queue, previous: $0, changes: changes.new, lineage: changes.lineage)
+        }
         let hubs = HubReport.make(grouping: grouped.grouping, guestIDsByGroup: grouped.idOfGroup)
         let shownHubs = hubs.map { ($0, LinkReports.shown($0.identifier, reportPrivacy)) }
         let runNumber = try session.store.map { try $0.lastRunID() + 1 }
         let summary = RunSummary(settings: settings, built: built, grouping: grouped.grouping, guests: grouped.guests, key: session.key,
                                  started: clock.started, warnings: warnings, idChanges: changes.new.count, hubs: shownHubs)
         let now = UTCTime.formatISO(Int64(Date().timeIntervalSince1970))
-        let allChanges = runNumber.map { run in
-            changes.previous.map { ($0.old, $0.new, String($0.run), $0.changedAt) } + changes.new.map { ($0.old, $0.new, String(run), now) }
-        }
+        let allChanges = runNumber.map { changes.rows(run: $0, changedAt: now) }
         let model = Lazy {
             ReportModelBuilder.build(settings: settings, built: built, grouping: grouped.grouping, guests: grouped.guests, queue: review.queue,
                                      bursts: review.context.bursts, ratios: review.ratios, summary: summary, privacy: reportPrivacy,
-                                     previous: previousTiers, idChanges: Dictionary(changes.new.map { ($0.old, $0.new) }, uniquingKeysWith: { $1 }))
+                                     diff: diff)
         }
         let context = OutputContext(
             guests: GuestReportInput(ledger: built.ledger, grouping: grouped.grouping, guests: grouped.guests,
@@ -237,12 +221,12 @@ public enum GuestRun {
             thresholds: review.thresholds, guestShare: summary.guestShares(), rejections: built.rejections, hubs: hubs, idChanges: allChanges,
             summaryJSON: Lazy { summary.json() }, reportModel: model)
         try OutputRegistry.writeAll(context, stateful: session.store != nil, to: publisher.staging, compression: settings.compression)
-        return Written(summary: summary, warnings: warnings)
+        return Written(summary: summary, warnings: warnings, diff: diff)
     }
 
     /// Commits the state in one transaction, after the outputs are published.
     static func commit(_ session: StateSession, _ built: LedgerBuilder.Built, _ grouped: Grouped, _ changes: IDChanges,
-                       _ review: Review, _ settings: RunSettings, clock: StageClock) throws {
+                       _ review: Review, _ diff: RunDiff?, _ settings: RunSettings, clock: StageClock) throws {
         guard let store = session.store else { return }
         let inputs = session.inputs
         let count = { (status: InputStatus.Status) in inputs.filter { $0.status == status }.count }
@@ -261,6 +245,8 @@ public enum GuestRun {
         let tierOf = Dictionary(review.queue.map { ($0.guestID, $0.tier.rawValue) }, uniquingKeysWith: { $1 })
         commit.guests = grouped.guests.map { ($0.id, $0.anchor.kind.rawValue, built.ledger.key($0.payments[0]), tierOf[$0.id] ?? "none", $0.disputes) }
         commit.idChanges = changes.new
+        commit.membership = changes.membership
+        commit.diff = diff
         CrashPoint.check("before-commit")
         try store.commit(commit)
     }

@@ -16,17 +16,14 @@ struct ReportModelBuilder {
     let ratios: [MonthlyRatio]
     let summary: RunSummary
     let privacy: PrivacyFormatter
-    /// The previous run's tier and disputes per guest id (nil on a first run or a rebuild).
-    let previous: [String: (tier: String, disputes: Int)]?
-    /// Old guest id → new guest id, for changes made by this run.
-    let idChanges: [String: String]
+    /// What changed since the previous run on the state (nil without a state or on its first run).
+    let diff: RunDiff?
 
     static func build(settings: RunSettings, built: LedgerBuilder.Built, grouping: GroupingResult, guests: [GuestSummary],
                       queue: [ReviewEntry], bursts: [CardTestingBurst], ratios: [MonthlyRatio], summary: RunSummary,
-                      privacy: PrivacyFormatter, previous: [String: (tier: String, disputes: Int)]?,
-                      idChanges: [String: String]) -> ReportModel {
+                      privacy: PrivacyFormatter, diff: RunDiff?) -> ReportModel {
         ReportModelBuilder(settings: settings, built: built, grouping: grouping, guests: guests, queue: queue, bursts: bursts,
-                           ratios: ratios, summary: summary, privacy: privacy, previous: previous, idChanges: idChanges).model()
+                           ratios: ratios, summary: summary, privacy: privacy, diff: diff).model()
     }
 
     func model() -> ReportModel {
@@ -43,7 +40,7 @@ struct ReportModelBuilder {
                                 volumeCurrency: main?.code ?? "", volumeExponent: main?.exponent ?? 2,
                                 volume: volume(in: main, span: span), ratios: ratios, queue: rows, queueStories: stories,
                                 queueCardTesting: queue.count - stories, queueCounts: (tiers[.high] ?? 0, tiers[.review] ?? 0, tiers[.watch] ?? 0),
-                                bursts: burstRows(), sizes: sizes(), quality: quality(), changes: changes())
+                                bursts: burstRows(), sizes: sizes(), quality: quality(), changes: diff)
         let hubs = summary.hubs.sorted { ($0.report.hub.distinctCards, $0.report.hub.payments) > ($1.report.hub.distinctCards, $1.report.hub.payments) }
         model.hubs = hubs.prefix(ReportModel.hubRowsShown).map { $0.report.advice(policy: settings.grouping.policy, shown: $0.shown) }
         model.hubCount = hubs.count
@@ -155,19 +152,5 @@ struct ReportModelBuilder {
         let invalidUTF8 = built.reports.reduce(0) { $0 + $1.rowsWithInvalidUTF8 }
         if invalidUTF8 > 0 { rows.append(("Rows with invalid UTF-8 (kept)", String(invalidUTF8))) }
         return rows
-    }
-
-    /// What changed since the previous run: new guests, guests whose tier rose, new disputes.
-    func changes() -> ReportModel.Changes? {
-        guard let previous else { return nil }
-        let successors = Set(idChanges.values)
-        let newGuests = guests.filter { previous[$0.id] == nil && !successors.contains($0.id) }.count
-        var movedUp: [(String, String, String)] = []
-        for entry in queue {
-            let before = previous[entry.guestID]?.tier ?? "none"
-            if (ReviewEntry.Tier(rawValue: before) ?? .none) < entry.tier { movedUp.append((entry.guestID, before, entry.tier.rawValue)) }
-        }
-        let newDisputes = guests.reduce(0) { total, guest in total + max(0, guest.disputes - (previous[guest.id]?.disputes ?? 0)) }
-        return ReportModel.Changes(newGuests: newGuests, movedUp: movedUp, newDisputes: newDisputes)
     }
 }

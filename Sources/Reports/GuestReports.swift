@@ -263,12 +263,15 @@ public enum GuestReports {
         try file.close()
     }
 
-    /// `id_changes.csv`: every old guest id with its successor, the run and time of the change.
-    static func writeIDChanges(_ changes: [(old: String, new: String, run: String, changedAt: String)], to directory: String,
+    /// `id_changes.csv`: every old guest id with its successor (several after a split), the run
+    /// and time of the change, and its kind (`merged`, `split`, `re-anchored`, `unknown`; last,
+    /// so files read by position before kinds existed still read the same columns).
+    static func writeIDChanges(_ changes: [(old: String, new: String, kind: String, run: String, changedAt: String)], to directory: String,
                                compression: Compression) throws {
-        let file = try CSVReportFile(directory: directory, name: "id_changes", header: ["old_guest_id", "new_guest_id", "run", "changed_at"],
+        let file = try CSVReportFile(directory: directory, name: "id_changes", header: ["old_guest_id", "new_guest_id", "run", "changed_at", "kind"],
                                      compression: compression)
-        for change in changes.sorted(by: { $0.old < $1.old }) { try file.write([change.old, change.new, change.run, change.changedAt]) }
+        // Guest ids are ASCII: String order is byte order.
+        for change in changes.sorted(by: { ($0.old, $0.new) < ($1.old, $1.new) }) { try file.write([change.old, change.new, change.run, change.changedAt, change.kind]) }
         try file.close()
     }
 

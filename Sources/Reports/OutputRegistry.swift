@@ -19,14 +19,14 @@ public struct OutputContext {
     public var rejections: [RejectLog]
     /// The run's hubs and the guests they reach.
     public var hubs: [HubReport]
-    /// Every guest-id change so far (with a state; nil without one).
-    public var idChanges: [(old: String, new: String, run: String, changedAt: String)]?
+    /// Every guest-id change so far, with its kind (with a state; nil without one).
+    public var idChanges: [(old: String, new: String, kind: String, run: String, changedAt: String)]?
     public var summaryJSON: Lazy<String>
     public var reportModel: Lazy<ReportModel>
 
     public init(guests: GuestReportInput, queue: [ReviewEntry], bursts: [CardTestingBurst], guestIDsByGroup: [String],
                 ratios: [MonthlyRatio], thresholds: FraudThresholds, guestShare: [(currency: String, share: String)],
-                rejections: [RejectLog], hubs: [HubReport], idChanges: [(old: String, new: String, run: String, changedAt: String)]?,
+                rejections: [RejectLog], hubs: [HubReport], idChanges: [(old: String, new: String, kind: String, run: String, changedAt: String)]?,
                 summaryJSON: Lazy<String>, reportModel: Lazy<ReportModel>) {
         self.guests = guests
         self.queue = queue

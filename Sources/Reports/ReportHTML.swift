@@ -10,10 +10,19 @@ public enum ReportHTML {
         var body = "<header><h1>Guest customers and fraud review</h1><p class=\"meta\">\(esc(m.period)) · policy <b>\(esc(m.policy))</b> · \(m.files) export\(m.files == 1 ? "" : "s") · personal data \(esc(m.privacy)) · generated \(esc(m.generatedAt))</p></header>\n"
         if let c = m.changes {
             body += "<section class=\"changes\"><h2>What changed since the last run</h2><ul>"
-            body += "<li><b>\(c.newGuests)</b> new guest\(c.newGuests == 1 ? "" : "s")</li>"
-            body += "<li><b>\(c.movedUp.count)</b> guest\(c.movedUp.count == 1 ? "" : "s") moved to a higher tier"
-            if !c.movedUp.isEmpty { body += ": " + c.movedUp.prefix(10).map { "<code>\(esc($0.guestID))</code> \(esc($0.from)) → <b>\(esc($0.to))</b>" }.joined(separator: ", ") }
-            body += "</li><li><b>\(c.newDisputes)</b> new dispute\(c.newDisputes == 1 ? "" : "s") on guests</li></ul></section>\n"
+            body += "<li><b>\(c.newGuests.count)</b> new guest\(c.newGuests.count == 1 ? "" : "s")</li>"
+            body += "<li>\(esc(c.mergedSentence))\(changeList(c.mergeLines))</li>"
+            body += "<li>\(esc(c.splitSentence))\(changeList(c.splitLines))</li>"
+            if !c.reanchored.isEmpty {
+                body += "<li><b>\(c.reanchored.count)</b> guest id\(c.reanchored.count == 1 ? "" : "s") re-anchored (an earlier first payment arrived)"
+                body += changeList(c.reanchored.map { "\($0.old) → \($0.new)" }) + "</li>"
+            }
+            if !c.unknownKind.isEmpty {
+                body += "<li><b>\(c.unknownKind.count)</b> guest id\(c.unknownKind.count == 1 ? "" : "s") changed, kind unknown (the state held no record of the last run's guests)</li>"
+            }
+            body += "<li><b>\(c.tierRises.count)</b> guest\(c.tierRises.count == 1 ? "" : "s") moved to a higher tier"
+            if !c.tierRises.isEmpty { body += ": " + c.tierRises.prefix(10).map { "<code>\(esc($0.guestID))</code> \(esc($0.from)) → <b>\(esc($0.to))</b>" }.joined(separator: ", ") }
+            body += "</li><li><b>\(c.newDisputeCount)</b> new dispute\(c.newDisputeCount == 1 ? "" : "s") on guests</li></ul></section>\n"
         } else {
             body += "<section class=\"changes\"><h2>What changed</h2><p>Nothing to compare with: this run kept no state from an earlier one (run with <code>--state DIR</code> to see new guests, tier changes and new disputes).</p></section>\n"
         }
@@ -72,6 +81,16 @@ public enum ReportHTML {
     svg{max-width:100%;height:auto}svg text{font-size:11px;fill:#5b6578}.legend{font-size:12px;color:#5b6578}
     @media print{body{margin:0;max-width:none}section{break-inside:avoid}.tile{border-color:#999}}
     """
+
+    /// The first few id changes of one kind, after a count: ": <code>a → b</code>; …".
+    static func changeList(_ lines: [String]) -> String {
+        guard !lines.isEmpty else { return "" }
+        let shown = lines.prefix(changesShown).map { "<code>\(esc($0))</code>" }.joined(separator: "; ")
+        return ": " + shown + (lines.count > changesShown ? "; and \(lines.count - changesShown) more (id_changes.csv lists every one)" : "")
+    }
+
+    /// Id changes of one kind a report lists.
+    static let changesShown = 5
 
     static func tile(_ label: String, _ value: String) -> String { "<div class=\"tile\"><b>\(esc(value))</b><span>\(esc(label))</span></div>" }
 
@@ -230,7 +249,11 @@ public enum ReportMarkdown {
     public static func render(_ m: ReportModel) -> String {
         var text = "# Guest customers and fraud review\n\n\(m.period) · policy \(m.policy) · \(m.files) exports · generated \(m.generatedAt)\n\n"
         if let c = m.changes {
-            text += "**What changed:** \(c.newGuests) new guests, \(c.movedUp.count) moved to a higher tier, \(c.newDisputes) new disputes on guests.\n\n"
+            text += "**What changed:** \(c.newGuests.count) new guests, \(c.mergedSentence), \(c.splitSentence), \(c.reanchored.count) re-anchored, "
+            if !c.unknownKind.isEmpty { text += "\(c.unknownKind.count) ids changed (kind unknown), " }
+            text += "\(c.tierRises.count) moved to a higher tier, \(c.newDisputeCount) new disputes on guests.\n\n"
+            let lines = c.mergeLines.prefix(ReportHTML.changesShown).map { "- merged: `\($0)`\n" } + c.splitLines.prefix(ReportHTML.changesShown).map { "- split: `\($0)`\n" }
+            if !lines.isEmpty { text += lines.joined() + "\n" }
         }
         if let noGuests = m.noGuests { text += "**\(noGuests)**\n\n" }
         text += "- Guests: **\(m.guests)** from \(m.guestPayments) guest payments (\(m.customerPayments) customer payments, \(m.unmatched) unmatched)\n"

@@ -21,12 +21,6 @@ public struct ReportModel {
             self.behind = behind; self.guests = guests; self.time = time
         }
     }
-    public struct Changes {
-        public var newGuests: Int, movedUp: [(guestID: String, from: String, to: String)], newDisputes: Int
-        public init(newGuests: Int, movedUp: [(guestID: String, from: String, to: String)], newDisputes: Int) {
-            self.newGuests = newGuests; self.movedUp = movedUp; self.newDisputes = newDisputes
-        }
-    }
 
     public var generatedAt: String
     public var period: String
@@ -58,7 +52,8 @@ public struct ReportModel {
     /// Guests by number of payments: label → count.
     public var sizes: [(label: String, count: Int)]
     public var quality: [(label: String, value: String)]
-    public var changes: Changes?
+    /// What changed since the previous run on the state; nil without one.
+    public var changes: RunDiff?
     /// Set when there are no guests: "no guest payments in …", and why.
     public var noGuests: String?
     public var falsePositiveNote: String?
@@ -73,7 +68,7 @@ public struct ReportModel {
                 customerPayments: Int, unmatched: Int, disputes: Int, shares: [(currency: String, guestGross: String, allGross: String, share: Double)],
                 volumeCurrency: String, volumeExponent: Int, volume: [Volume], ratios: [MonthlyRatio], queue: [QueueRow],
                 queueStories: Int, queueCardTesting: Int, queueCounts: (high: Int, review: Int, watch: Int), bursts: [Burst], sizes: [(label: String, count: Int)],
-                quality: [(label: String, value: String)], changes: Changes?) {
+                quality: [(label: String, value: String)], changes: RunDiff?) {
         self.generatedAt = generatedAt
         self.period = period
         self.policy = policy

@@ -36,12 +36,32 @@ public struct StoredFile: Sendable {
     }
 }
 
+/// A guest-id change as the state keeps it: the change, and the run that recorded it.
+public struct StoredIDChange: Equatable {
+    public var change: IDChange
+    public var run: Int64
+    public var changedAt: String
+}
+
+/// A finished run as the state records it.
+public struct StoredRun: Equatable, Sendable {
+    public var id: Int64
+    /// `run` or `rebuild`.
+    public var kind: String
+    public var startedAt: String
+    public var finishedAt: String
+    public var payments: Int
+    public var guests: Int
+}
+
 /// The embedded SQLite state of a pipeline (GRDB): ingested files with their compact payments,
-/// the guest registry, guest-id changes, run history and settings fingerprints. Each stored
-/// archive carries its SHA-256, checked before it is decoded; a state that is empty, damaged or
-/// not guestpipe's is refused with an error naming the way out, never taken as a new state.
+/// the guest registry, guest-id changes with their kinds, run history, the last run's
+/// membership snapshot and run diff, and settings fingerprints. Each stored archive and the
+/// snapshot carry their SHA-256, checked before they are decoded; a state that is empty,
+/// damaged or not guestpipe's is refused with an error naming the way out, never taken as a new
+/// state.
 public final class StateStore {
-    public static let schemaVersion = 3
+    public static let schemaVersion = 4
     public let directory: String
     let queue: DatabaseQueue
 
@@ -189,6 +209,35 @@ public final class StateStore {
             }
             try db.execute(sql: "UPDATE meta SET value = ? WHERE key = 'schema_version'", arguments: [3])
         }
+        // Kinds of id change need the last run's membership. An old id can now have several
+        // successors (a split), so a change is keyed by (old id, new id); rows recorded before
+        // have kind `unknown`. A state migrated here has no snapshot until its next commit.
+        migrator.registerMigration("v4: id change kinds, membership, run diffs") { db in
+            try db.create(table: "id_changes_v4") { t in
+                t.column("old_id", .text).notNull()
+                t.column("new_id", .text).notNull()
+                t.column("kind", .text).notNull()
+                t.column("run", .integer).notNull()
+                t.column("changed_at", .text).notNull()
+                t.column("first_payment", .text)
+                t.primaryKey(["old_id", "new_id"])
+            }
+            try db.execute(sql: "INSERT INTO id_changes_v4(old_id, new_id, kind, run, changed_at) SELECT old_id, new_id, ?, run, changed_at FROM id_changes",
+                           arguments: [IDChangeKind.unknown.rawValue])
+            try db.drop(table: "id_changes")
+            try db.rename(table: "id_changes_v4", to: "id_changes")
+            try db.create(table: "membership") { t in
+                t.primaryKey("run", .integer)
+                t.column("snapshot", .blob).notNull()
+                t.column("sha256", .text).notNull()
+            }
+            try db.create(table: "run_diffs") { t in
+                t.primaryKey("run", .integer)
+                t.column("format", .integer).notNull()
+                t.column("diff", .text).notNull()
+            }
+            try db.execute(sql: "UPDATE meta SET value = ? WHERE key = 'schema_version'", arguments: [4])
+        }
         return migrator
     }
 
@@ -241,13 +290,49 @@ public final class StateStore {
         } }
     }
 
-    /// old id → new id, every change recorded so far.
-    public func idChanges() throws -> [(old: String, new: String, run: Int64, changedAt: String)] {
+    /// Every id change recorded so far, in (old id, new id) order.
+    public func idChanges() throws -> [StoredIDChange] {
         try guarded { try queue.read { db in
-            try Row.fetchAll(db, sql: "SELECT old_id, new_id, run, changed_at FROM id_changes ORDER BY old_id").map {
-                ($0["old_id"], $0["new_id"], $0["run"], $0["changed_at"])
+            try Row.fetchAll(db, sql: "SELECT old_id, new_id, kind, run, changed_at, first_payment FROM id_changes ORDER BY old_id, new_id").map {
+                StoredIDChange(change: IDChange(old: $0["old_id"], new: $0["new_id"], kind: IDChangeKind(rawValue: $0["kind"]) ?? .unknown,
+                                                firstPayment: $0["first_payment"]),
+                               run: $0["run"], changedAt: $0["changed_at"])
             }
         } }
+    }
+
+    /// The last run's membership snapshot; nil when the state holds none for that run (written
+    /// before snapshots were kept). Stored bytes that fail their checksum or do not decode throw
+    /// `MembershipSnapshot.Unreadable`.
+    func membership() throws -> MembershipSnapshot? {
+        let row = try guarded { try queue.read { db in
+            try Row.fetchOne(db, sql: "SELECT snapshot, sha256 FROM membership WHERE run = (SELECT MAX(id) FROM runs)")
+        } }
+        guard let row, let data = row["snapshot"] as Data? else { return nil }
+        let bytes = [UInt8](data)
+        guard Hashing.sha256Hex(bytes) == row["sha256"] as String? else { throw MembershipSnapshot.Unreadable(reason: "its checksum does not match") }
+        return try MembershipSnapshot(decoding: bytes)
+    }
+
+    /// The last run, and what it changed relative to the run before it (nil when that run kept
+    /// no diff: the first run, or one made before run diffs were kept); nil when no run has
+    /// finished on this state.
+    func lastRun() throws -> (run: StoredRun, diff: RunDiff?)? {
+        let found = try guarded { try queue.read { db -> (StoredRun, Int?, String?)? in
+            guard let row = try Row.fetchOne(db, sql: """
+                SELECT runs.id, runs.kind, runs.started_at, runs.finished_at, runs.payments, runs.guests, run_diffs.format, run_diffs.diff
+                FROM runs LEFT JOIN run_diffs ON run_diffs.run = runs.id ORDER BY runs.id DESC LIMIT 1
+                """) else { return nil }
+            return (StoredRun(id: row[0], kind: row[1], startedAt: row[2], finishedAt: row[3], payments: row[4], guests: row[5]), row[6], row[7])
+        } }
+        guard let (run, format, text) = found else { return nil }
+        guard let format, let text else { return (run, nil) }
+        guard format == RunDiff.storedFormat, let diff = try? JSONDecoder().decode(RunDiff.self, from: Data(text.utf8)) else {
+            throw GuestPipeError(.corruptInput, "the state's record of what run \(run.id) changed cannot be read (format \(format))",
+                                 fix: "use the guestpipe version that made that run; the next run records a new one",
+                                 at: SourceLocation(file: directory + "/state.sqlite"))
+        }
+        return (run, diff)
     }
 
     public func lastRunID() throws -> Int64 {
@@ -260,12 +345,19 @@ public final class StateStore {
         public var removals: [String] = []
         public var meta: [String: String] = [:]
         public var guests: [(id: String, anchorType: String, firstPayment: String, tier: String, disputes: Int)] = []
-        public var idChanges: [(old: String, new: String)] = []
+        public var idChanges: [IDChange] = []
+        /// This run's membership, for the next run's id changes.
+        var membership: MembershipSnapshot?
+        /// What this run changed relative to the previous one (nil on a first run).
+        public var diff: RunDiff?
         public var replaceAll = false
         public var run: (startedAt: String, finishedAt: String, kind: String, newFiles: Int, changedFiles: Int, missingFiles: Int, payments: Int, guests: Int, output: String)
     }
 
     public func commit(_ commit: Commit) throws {
+        // Encoded before the transaction, so the database is locked only for the writes.
+        let snapshot = try commit.membership.map { try $0.encoded() }
+        let diff = try commit.diff.map { String(decoding: try JSONEncoder().encode($0), as: UTF8.self) }
         try guarded { try queue.write { db in
             if commit.replaceAll { try db.execute(sql: "DELETE FROM files") }
             for path in commit.removals { try db.execute(sql: "DELETE FROM files WHERE path = ?", arguments: [path]) }
@@ -292,9 +384,22 @@ public final class StateStore {
             for guest in commit.guests {
                 try insertGuest.execute(arguments: [guest.id, guest.anchorType, guest.firstPayment, guest.tier, guest.disputes])
             }
-            let insertChange = try db.makeStatement(sql: "INSERT OR REPLACE INTO id_changes(old_id, new_id, run, changed_at) VALUES (?, ?, ?, ?)")
+            let insertChange = try db.makeStatement(sql: """
+                INSERT OR REPLACE INTO id_changes(old_id, new_id, kind, run, changed_at, first_payment) VALUES (?, ?, ?, ?, ?, ?)
+                """)
             for change in commit.idChanges {
-                try insertChange.execute(arguments: [change.old, change.new, runID, r.finishedAt])
+                try insertChange.execute(arguments: [change.old, change.new, change.kind.rawValue, runID, r.finishedAt, change.firstPayment])
+            }
+            // Only the last run's membership and diff are kept: the next run and `guestpipe diff`
+            // read nothing older.
+            try db.execute(sql: "DELETE FROM membership")
+            if let snapshot {
+                try db.execute(sql: "INSERT INTO membership(run, snapshot, sha256) VALUES (?, ?, ?)",
+                               arguments: [runID, Data(snapshot), Hashing.sha256Hex(snapshot)])
+            }
+            try db.execute(sql: "DELETE FROM run_diffs")
+            if let diff {
+                try db.execute(sql: "INSERT INTO run_diffs(run, format, diff) VALUES (?, ?, ?)", arguments: [runID, RunDiff.storedFormat, diff])
             }
         } }
     }
