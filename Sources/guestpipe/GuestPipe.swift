@@ -22,6 +22,7 @@ struct GuestPipe: ParsableCommand {
           guestpipe run --input exports/ --out reports/  guest reports, report.html
           guestpipe run pipelines/nightly.toml           the same from a pipeline file
           guestpipe guest ana@example.org --state st/    everything one guest paid
+          guestpipe diff --state st/                     what the last nightly run changed
           guestpipe inspect exports/*.csv.zst            what is in these files?
           guestpipe read exports/day.csv.zst | head      decoded payments as NDJSON
           guestpipe read --rejects exports/*.csv.zst     rows that could not be read
@@ -32,7 +33,7 @@ struct GuestPipe: ParsableCommand {
         75 state locked by another run, 78 bad pipeline file, key or changed settings.
         """,
         version: ToolVersion.current,
-        subcommands: [Run.self, Report.self, Guest.self, Validate.self, Inspect.self, Read.self, Sample.self]
+        subcommands: [Run.self, Report.self, Guest.self, Diff.self, Validate.self, Inspect.self, Read.self, Sample.self]
     )
 
     static func main() {

@@ -327,6 +327,68 @@ final class CronTests: XCTestCase {
         XCTAssertEqual(try nightly(path("nothing-here-*"), path("s4"), path("o4")).status, 66, "no input")
     }
 
+    /// `guestpipe diff` reads the state alone: after the second night it names the guests that
+    /// night brought (every guest id not seen the night before and not a successor of an old
+    /// id), the same in text and JSON, as report.md counts them.
+    func testDiffPrintsWhatTheLastRunChangedAsTextAndJSON() throws {
+        XCTAssertEqual(try guestpipe(["diff"]).status, 64, "no state named")
+        XCTAssertEqual(try guestpipe(["diff", "--state", path("nothing-here")]).status, 66, "no state there")
+        let help = try guestpipe(["diff", "--help"])
+        XCTAssertTrue(help.stdout.contains("guestpipe diff --state state/"), help.stdout)
+        XCTAssertTrue(help.stdout.contains("--json"))
+        func guestIDs() throws -> Set<String> {
+            Set(try String(contentsOfFile: path("o/guests.csv"), encoding: .utf8).split(separator: "\n").dropFirst().map { String($0.prefix { $0 != "," }) })
+        }
+        try drop(0, into: path("in"))
+        try drop(1, into: path("in"))
+        XCTAssertEqual(try nightly(path("in"), path("s"), path("o")).status, 0)
+        let first = try guestpipe(["diff", "--state", path("s")])
+        XCTAssertEqual(first.status, 0, first.stderr)
+        XCTAssertTrue(first.stdout.hasPrefix("run 1 (run, finished "), first.stdout)
+        XCTAssertTrue(first.stdout.hasSuffix("it was the first run on this state: nothing to compare with\n"), first.stdout)
+        let before = try guestIDs()
+
+        try drop(2, into: path("in"))
+        XCTAssertEqual(try nightly(path("in"), path("s"), path("o")).status, 0)
+        let successors = try String(contentsOfFile: path("o/id_changes.csv"), encoding: .utf8).split(separator: "\n").dropFirst()
+            .map { $0.split(separator: ",").map(String.init) }.filter { $0[2] == "2" }.map { $0[1] }
+        let expected = try guestIDs().subtracting(before).subtracting(successors)
+        XCTAssertGreaterThan(expected.count, 100, "a new day brings new guests")
+
+        let text = try guestpipe(["diff", "--state", path("s")])
+        XCTAssertEqual(text.status, 0, text.stderr)
+        XCTAssertEqual(text.stderr, "")
+        let lines = text.stdout.split(separator: "\n").map(String.init)
+        XCTAssertTrue(lines[0].hasPrefix("run 2 (run, finished "), lines[0])
+        XCTAssertEqual(lines[1], "compared with run 1")
+        XCTAssertEqual(lines[2], "new guests: \(expected.count)")
+        let listed = lines.dropFirst(3).prefix { $0.hasPrefix("  gcus_") }.map { $0.trimmingCharacters(in: .whitespaces) }
+        XCTAssertEqual(listed.count, 20, "the text lists the first 20")
+        XCTAssertEqual(listed, expected.sorted().prefix(20).map { $0 })
+        XCTAssertTrue(lines.contains("  … and \(expected.count - 20) more (--json lists every one)"))
+        for section in ["merged: ", "split: ", "re-anchored: ", "tier rose: ", "new disputes: "] {
+            XCTAssertTrue(lines.contains { $0.hasPrefix(section) }, section)
+        }
+        XCTAssertFalse(text.stdout.contains("@"), "ids and counts only, no personal data")
+        let report = try String(contentsOfFile: path("o/report.md"), encoding: .utf8)
+        XCTAssertTrue(report.contains("**What changed:** \(expected.count) new guests, "), "the report counts the same")
+
+        let json = try guestpipe(["diff", "--state", path("s"), "--json"])
+        XCTAssertEqual(json.status, 0, json.stderr)
+        let object = try XCTUnwrap(try JSONSerialization.jsonObject(with: Data(json.stdout.utf8)) as? [String: Any])
+        XCTAssertEqual(object["run"] as? Int, 2)
+        XCTAssertEqual(object["compared_with_run"] as? Int, 1)
+        XCTAssertEqual(object["kind"] as? String, "run")
+        XCTAssertTrue(object["note"] is NSNull)
+        let changes = try XCTUnwrap(object["changes"] as? [String: Any])
+        XCTAssertEqual(changes["followed_payments"] as? Bool, true)
+        XCTAssertEqual((changes["new_guests"] as? [String]).map(Set.init), expected)
+        for key in ["merged", "split", "re_anchored", "unknown_kind", "tier_rises", "new_disputes"] {
+            XCTAssertNotNil(changes[key] as? [Any], key)
+        }
+        XCTAssertEqual((changes["unknown_kind"] as? [Any])?.count, 0)
+    }
+
     func testPipelineFileRunGuestLookUpAndJSONLogs() throws {
         try drop(0, into: path("in"))
         let pipeline = path("p.toml")
