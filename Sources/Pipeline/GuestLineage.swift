@@ -20,21 +20,14 @@ struct GuestLineage {
 
     init(previous: MembershipSnapshot, current: MembershipSnapshot) {
         previousIDs = previous.guestIDs
-        // Previous payment → (guest, was a dispute). A hash seen twice keeps its first payment.
-        var before = [UInt64: Int32](minimumCapacity: previous.paymentCount)
-        for guest in 0..<previous.guestCount {
-            for payment in previous.starts[guest]..<previous.starts[guest + 1] {
-                let value = Int32(guest) << 1 | (previous.isDisputed(payment) ? 1 : 0)
-                if before[previous.hashes[payment]] == nil { before[previous.hashes[payment]] = value }
-            }
-        }
+        let before = PreviousPayments(previous)
         var sourceStarts = [0], sources: [Int32] = [], newDisputes = [Int](repeating: 0, count: current.guestCount)
         sourceStarts.reserveCapacity(current.guestCount + 1)
         var found: [Int32] = []
         for guest in 0..<current.guestCount {
             found.removeAll(keepingCapacity: true)
             for payment in current.starts[guest]..<current.starts[guest + 1] {
-                let earlier = before[current.hashes[payment]]
+                let earlier = before.find(current.hashes[payment])
                 if let earlier { found.append(earlier >> 1) }
                 if current.isDisputed(payment) && (earlier ?? 0) & 1 == 0 { newDisputes[guest] += 1 }
             }
@@ -70,18 +63,56 @@ struct GuestLineage {
 
     /// Every id change: (P → C) for each C in S(P) with another id; `split` when S(P) has
     /// several guests, else `merged` when T(C) has several, else `re-anchored`. In (old id, new
-    /// id) byte order. `firstPayment` gives an old id's first payment key (the registry's).
-    func changes(currentIDs: [String], firstPayment: [String: String]) -> [IDChange] {
+    /// id) byte order, without first payments.
+    func changes(currentIDs: [String]) -> [IDChange] {
         var changes: [IDChange] = []
         for previous in previousIDs.indices {
             let held = successors(of: previous)
             for current in held where currentIDs[Int(current)] != previousIDs[previous] {
                 let kind: IDChangeKind = held.count >= 2 ? .split : sources(of: Int(current)).count >= 2 ? .merged : .reanchored
-                changes.append(IDChange(old: previousIDs[previous], new: currentIDs[Int(current)], kind: kind,
-                                        firstPayment: firstPayment[previousIDs[previous]]))
+                changes.append(IDChange(old: previousIDs[previous], new: currentIDs[Int(current)], kind: kind, firstPayment: nil))
             }
         }
         return changes.sorted(by: IDChange.byteOrder)
+    }
+}
+
+/// The previous run's payments by key hash: guest index << 1 | was a dispute. Open addressing
+/// over the hashes themselves (already well mixed), at most half full: a Swift `Dictionary`
+/// hashed every key again and took several times as long at a million payments. A hash seen
+/// twice keeps its first payment.
+private struct PreviousPayments {
+    private var keys: [UInt64]
+    /// -1: a free slot.
+    private var values: [Int32]
+    private let mask: Int
+
+    init(_ snapshot: MembershipSnapshot) {
+        var size = 16
+        while size < snapshot.paymentCount * 2 { size <<= 1 }
+        keys = [UInt64](repeating: 0, count: size)
+        values = [Int32](repeating: -1, count: size)
+        mask = size - 1
+        for guest in 0..<snapshot.guestCount {
+            for payment in snapshot.starts[guest]..<snapshot.starts[guest + 1] {
+                let hash = snapshot.hashes[payment]
+                var slot = Int(truncatingIfNeeded: hash) & mask
+                while values[slot] >= 0 && keys[slot] != hash { slot = (slot + 1) & mask }
+                if values[slot] < 0 {
+                    keys[slot] = hash
+                    values[slot] = Int32(guest) << 1 | (snapshot.isDisputed(payment) ? 1 : 0)
+                }
+            }
+        }
+    }
+
+    func find(_ hash: UInt64) -> Int32? {
+        var slot = Int(truncatingIfNeeded: hash) & mask
+        while values[slot] >= 0 {
+            if keys[slot] == hash { return values[slot] }
+            slot = (slot + 1) & mask
+        }
+        return nil
     }
 }
 

@@ -1,3 +1,4 @@
+import Codecs
 import Foundation
 import GRDB
 import GuestPipeCore
@@ -220,6 +221,31 @@ final class IDChangeKindTests: XCTestCase {
         let next = try GuestRun.execute(settings())
         XCTAssertEqual(next.warnings, [])
         XCTAssertTrue(try lastDiff().followedPayments)
+    }
+
+    /// The stored snapshot is read back from untrusted bytes: it round-trips, and every cut or
+    /// damaged byte ends in `Unreadable` (the run then warns), never a trap.
+    func testAMembershipSnapshotRoundTripsAndDamageIsUnreadable() throws {
+        try export("2026-01-01", [("ch_1", "2026-01-01 09:00:00", "ana@x.com", ""), ("ch_2", "2026-01-01 10:00:00", "", "fpB"),
+                                  ("ch_3", "2026-01-01 11:00:00", "bo@x.com", "fpC")])
+        _ = try GuestRun.execute(settings())
+        let snapshot = try XCTUnwrap(try StateStore(directory: state, create: false).membership())
+        XCTAssertEqual(snapshot.guestIDs, Set(try guestOf().values).sorted())
+        XCTAssertEqual(snapshot.paymentCount, 3)
+        XCTAssertEqual(try MembershipSnapshot(decoding: try snapshot.encoded()), snapshot)
+        let payload = try ZstdBuffer.decompress(try snapshot.encoded(), name: "snapshot")
+        XCTAssertEqual(Array(payload.prefix(16)), Array("GPMEMBER".utf8) + [1, 0, 0, 0, 0, 0, 0, 0], "magic, then version 1 little-endian")
+        for length in 0..<payload.count {
+            XCTAssertThrowsError(try MembershipSnapshot(decoding: try ZstdBuffer.compress(Array(payload.prefix(length))))) { error in
+                XCTAssertTrue(error is MembershipSnapshot.Unreadable, "cut at \(length): \(error)")
+            }
+        }
+        var generator = SystemRandomNumberGenerator()
+        for _ in 0..<2_000 {
+            var damaged = payload
+            damaged[Int.random(in: 0..<damaged.count, using: &generator)] = UInt8.random(in: 0...255, using: &generator)
+            do { _ = try MembershipSnapshot(decoding: try ZstdBuffer.compress(damaged)) } catch { XCTAssertTrue(error is MembershipSnapshot.Unreadable) }
+        }
     }
 
     /// New disputes are counted per payment: a payment already disputed at the last run is not

@@ -49,26 +49,44 @@ struct MembershipSnapshot: Equatable {
 
     init() {}
 
-    /// The membership of a run's guests (in the order given, guest-id byte order).
+    /// The membership of a run's guests (in the order given, guest-id byte order). Keys are
+    /// hashed in ledger order, on both cores, and then gathered guest by guest: walking the
+    /// ledger in guest order cost a cache miss on an entry and one on its key per payment.
     init(guests: [GuestSummary], ledger: PaymentLedger) {
-        let total = guests.reduce(0) { $0 + $1.payments.count }
-        guestIDs = guests.map(\.id)
-        starts.reserveCapacity(guests.count + 1)
-        hashes.reserveCapacity(total)
-        disputed = [UInt8](repeating: 0, count: (total + 7) / 8)
+        let count = ledger.entries.count
+        let hashOf = UnsafeMutableBufferPointer<UInt64>.allocate(capacity: count)
+        let disputeOf = UnsafeMutableBufferPointer<Bool>.allocate(capacity: count)
+        defer {
+            hashOf.deallocate()
+            disputeOf.deallocate()
+        }
         ledger.keys.withUnsafeBufferPointer { keys in
             ledger.entries.withUnsafeBufferPointer { entries in
-                for guest in guests {
-                    for index in guest.payments {
+                // Each part writes its own half of both buffers.
+                ParallelWork.perform(2) { part in
+                    for index in (part == 0 ? 0..<count / 2 : count / 2..<count) {
                         let entry = entries[index]
-                        let key = UnsafeBufferPointer(rebasing: keys[Int(entry.keyOffset)..<Int(entry.keyOffset) + Int(entry.keyLength)])
-                        if ledger.disputeKind(entry) > 0 { disputed[hashes.count >> 3] |= 1 << UInt8(hashes.count & 7) }
-                        hashes.append(MembershipSnapshot.hash(key))
+                        hashOf[index] = MembershipSnapshot.hash(UnsafeBufferPointer(rebasing: keys[Int(entry.keyOffset)..<Int(entry.keyOffset) + Int(entry.keyLength)]))
+                        disputeOf[index] = ledger.disputeKind(entry) > 0
                     }
-                    starts.append(hashes.count)
                 }
             }
         }
+        let total = guests.reduce(0) { $0 + $1.payments.count }
+        var starts = [0], hashes = [UInt64](), disputed = [UInt8](repeating: 0, count: (total + 7) / 8)
+        starts.reserveCapacity(guests.count + 1)
+        hashes.reserveCapacity(total)
+        for guest in guests.indices {
+            for index in guests[guest].payments {
+                if disputeOf[index] { disputed[hashes.count >> 3] |= 1 << UInt8(hashes.count & 7) }
+                hashes.append(hashOf[index])
+            }
+            starts.append(hashes.count)
+        }
+        guestIDs = guests.map(\.id)
+        self.starts = starts
+        self.hashes = hashes
+        self.disputed = disputed
     }
 
     var guestCount: Int { guestIDs.count }

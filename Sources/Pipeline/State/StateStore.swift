@@ -280,6 +280,17 @@ public final class StateStore {
         } }
     }
 
+    /// The registry's first payment of each of `ids` that it holds.
+    func firstPayments(of ids: Set<String>) throws -> [String: String] {
+        guard !ids.isEmpty else { return [:] }
+        return try guarded { try queue.read { db in
+            let select = try db.makeStatement(sql: "SELECT first_payment FROM guests WHERE guest_id = ?")
+            var found: [String: String] = [:]
+            for id in ids { found[id] = try String.fetchOne(select, arguments: [id]) }
+            return found
+        } }
+    }
+
     /// The previous run's review tier and dispute count per guest id; nil before the first run.
     public func previousReview() throws -> [String: (tier: String, disputes: Int)]? {
         guard try lastRunID() > 0 else { return nil }
@@ -356,7 +367,10 @@ public final class StateStore {
 
     public func commit(_ commit: Commit) throws {
         // Encoded before the transaction, so the database is locked only for the writes.
-        let snapshot = try commit.membership.map { try $0.encoded() }
+        let snapshot = try commit.membership.map { membership -> (bytes: [UInt8], sha256: String) in
+            let bytes = try membership.encoded()
+            return (bytes, Hashing.sha256Hex(bytes))
+        }
         let diff = try commit.diff.map { String(decoding: try JSONEncoder().encode($0), as: UTF8.self) }
         try guarded { try queue.write { db in
             if commit.replaceAll { try db.execute(sql: "DELETE FROM files") }
@@ -395,7 +409,7 @@ public final class StateStore {
             try db.execute(sql: "DELETE FROM membership")
             if let snapshot {
                 try db.execute(sql: "INSERT INTO membership(run, snapshot, sha256) VALUES (?, ?, ?)",
-                               arguments: [runID, Data(snapshot), Hashing.sha256Hex(snapshot)])
+                               arguments: [runID, Data(snapshot.bytes), snapshot.sha256])
             }
             try db.execute(sql: "DELETE FROM run_diffs")
             if let diff {
