@@ -47,8 +47,6 @@ struct MembershipSnapshot: Equatable {
         return h ^ (h >> 33)
     }
 
-    init() {}
-
     /// The membership of a run's guests (in the order given, guest-id byte order). Keys are
     /// hashed in ledger order, on both cores, and then gathered guest by guest: walking the
     /// ledger in guest order cost a cache miss on an entry and one on its key per payment.
