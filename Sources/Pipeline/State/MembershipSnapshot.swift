@@ -132,12 +132,14 @@ struct MembershipSnapshot: Equatable {
             let payments = try reader.u64()
             guard payments <= UInt64(reader.remaining / 8) else { throw Unreadable(reason: "payment count") }
             starts.reserveCapacity(Int(guests) + 1)
+            var end = 0
             for _ in 0..<guests {
                 let count = try reader.u64()
-                guard count <= payments - UInt64(starts.last!) else { throw Unreadable(reason: "payments per guest") }
-                starts.append(starts.last! + Int(count))
+                guard count <= payments - UInt64(end) else { throw Unreadable(reason: "payments per guest") }
+                end += Int(count)
+                starts.append(end)
             }
-            guard starts.last! == Int(payments) else { throw Unreadable(reason: "payments per guest") }
+            guard end == Int(payments) else { throw Unreadable(reason: "payments per guest") }
             guard reader.remaining == Int(payments) * 8 + (Int(payments) + 7) / 8 else { throw Unreadable(reason: "length") }
             hashes.reserveCapacity(Int(payments))
             for _ in 0..<payments { hashes.append(try reader.u64()) }
