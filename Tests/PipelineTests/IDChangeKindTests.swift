@@ -249,6 +249,46 @@ final class IDChangeKindTests: XCTestCase {
         }
     }
 
+    /// Under `linked`, a later payment with one guest's email and another's card joins them:
+    /// the guest keeps the anchor of the earliest first payment, the other id is merged into it.
+    func testALaterPaymentThatLinksTwoGuestsIsAMergeUnderLinked() throws {
+        try export("2026-01-01", [("ch_1", "2026-01-01 09:00:00", "ana@x.com", "fpA"), ("ch_2", "2026-01-01 10:00:00", "bo@x.com", "fpB")])
+        _ = try GuestRun.execute(settings { $0.grouping.policy = .linked })
+        let before = try guestOf()
+        let (first, second) = (before["ch_1"]!, before["ch_2"]!)
+        try export("2026-01-02", [("ch_3", "2026-01-02 09:00:00", "ana@x.com", "fpB")])
+        _ = try GuestRun.execute(settings { $0.grouping.policy = .linked })
+        XCTAssertEqual(Set(try guestOf().values), [first], "anchor card:fpA, the first payment's")
+        XCTAssertEqual(try idChangeRows(), [[second, first, "2", "merged"]])
+        XCTAssertEqual(try lastDiff().merged, [RunDiff.Merge(into: first, from: [second])])
+    }
+
+    /// Under `linked`, a phone that a fourth card makes a hub stops joining: the guest it held
+    /// together splits into its cards. The first card's part keeps the id; the new card's guest
+    /// is new.
+    func testAPhoneThatBecomesAHubSplitsTheLinkedGuest() throws {
+        let header = "id,Created date (UTC),Amount,Amount Refunded,Currency,Status,Customer ID,Customer Email,Customer Phone,Card Fingerprint\n"
+        func write(_ day: String, _ rows: [String]) throws {
+            try (header + rows.map { $0 + "\n" }.joined()).write(toFile: inbox + "/p-\(day).csv", atomically: true, encoding: .utf8)
+        }
+        let linked = settings { $0.grouping.policy = .linked; $0.grouping.hubLimits.maxCards = 3 }
+        try write("2026-01-01", ["ch_1,2026-01-01 10:00:00,5.00,0,usd,Paid,,a@x.com,+1 415 555 0199,fp1",
+                                 "ch_2,2026-01-01 11:00:00,5.00,0,usd,Paid,,b@x.com,+1 415 555 0199,fp2",
+                                 "ch_3,2026-01-01 12:00:00,5.00,0,usd,Paid,,c@x.com,+1 415 555 0199,fp3"])
+        _ = try GuestRun.execute(linked)
+        let guest = try XCTUnwrap(Set(try guestOf().values).first)
+        try write("2026-01-02", ["ch_4,2026-01-02 10:00:00,5.00,0,usd,Paid,,d@x.com,+1 415 555 0199,fp4"])
+        _ = try GuestRun.execute(linked)
+        let after = try guestOf()
+        XCTAssertEqual(after["ch_1"], guest)
+        let parts = [after["ch_2"]!, after["ch_3"]!].sorted()
+        XCTAssertEqual(try idChangeRows(), parts.map { [guest, $0, "2", "split"] })
+        let diff = try lastDiff()
+        XCTAssertEqual(diff.split, [RunDiff.Split(from: guest, into: ([guest] + parts).sorted())])
+        XCTAssertEqual(diff.newGuests, [after["ch_4"]!])
+        XCTAssertEqual(diff.merged, [])
+    }
+
     /// New disputes are counted per payment: a payment already disputed at the last run is not
     /// new again, even after its guest merged into another.
     func testADisputeIsNewOnceEvenWhenItsGuestMerges() throws {
