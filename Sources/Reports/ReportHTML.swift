@@ -14,7 +14,7 @@ public enum ReportHTML {
             body += "<li>\(esc(c.mergedSentence))\(changeList(c.mergeLines))</li>"
             body += "<li>\(esc(c.splitSentence))\(changeList(c.splitLines))</li>"
             if !c.reanchored.isEmpty {
-                body += "<li><b>\(c.reanchored.count)</b> guest id\(c.reanchored.count == 1 ? "" : "s") re-anchored (an earlier first payment arrived)"
+                body += "<li><b>\(c.reanchored.count)</b> guest id\(c.reanchored.count == 1 ? "" : "s") re-anchored (the same payments under a new anchor: an earlier first payment, or other identifiers on it)"
                 body += changeList(c.reanchored.map { "\($0.old) → \($0.new)" }) + "</li>"
             }
             if !c.unknownKind.isEmpty {
