@@ -271,7 +271,7 @@ final class IDChangeKindTests: XCTestCase {
         func write(_ day: String, _ rows: [String]) throws {
             try (header + rows.map { $0 + "\n" }.joined()).write(toFile: inbox + "/p-\(day).csv", atomically: true, encoding: .utf8)
         }
-        let linked = settings { $0.grouping.policy = .linked; $0.grouping.hubLimits.maxCards = 3 }
+        let linked = settings { $0.grouping.policy = .linked; $0.grouping.hubLimits.maxCards = 3; $0.grouping.hubLimits.maxEmailsPerPhone = 10 }
         try write("2026-01-01", ["ch_1,2026-01-01 10:00:00,5.00,0,usd,Paid,,a@x.com,+1 415 555 0199,fp1",
                                  "ch_2,2026-01-01 11:00:00,5.00,0,usd,Paid,,b@x.com,+1 415 555 0199,fp2",
                                  "ch_3,2026-01-01 12:00:00,5.00,0,usd,Paid,,c@x.com,+1 415 555 0199,fp3"])

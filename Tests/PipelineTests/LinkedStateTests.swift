@@ -29,6 +29,7 @@ final class LinkedStateTests: XCTestCase {
         settings.idKeyFile = keyFile
         settings.grouping.policy = .linked
         settings.grouping.hubLimits.maxCards = 3
+        settings.grouping.hubLimits.maxEmailsPerPhone = 10  // these tests are about the card limit
         return settings
     }
 

@@ -10,8 +10,9 @@ public struct HubLimits: Sendable, Equatable {
     /// An email seen with more distinct phones than this is a hub: a family's shared inbox
     /// (tuned on generated data with ground truth, README "Linkage quality").
     public var maxPhonesPerEmail = 1
-    /// A phone seen with more distinct emails than this is a hub.
-    public var maxEmailsPerPhone = 3
+    /// A phone seen with more distinct emails than this is a hub: a household's phone, or two
+    /// people given one number (tuned likewise).
+    public var maxEmailsPerPhone = 1
 
     public init() {}
 

@@ -21,10 +21,10 @@ struct SharedOptions: ParsableArguments {
     @Option(help: "An email or phone seen with more distinct cards than this is a hub: reported, and never joined through under linked (default 10).")
     var hubMaxCards: Int?
 
-    @Option(help: "An email seen with more distinct phones than this is a hub, such as a family inbox (default 1; phones that are hubs themselves do not count).")
+    @Option(help: "An email seen with more distinct phones than this is a hub, such as a family inbox (default 1; a phone that is a hub by its cards, such as a shop number, does not count).")
     var hubMaxPhonesPerEmail: Int?
 
-    @Option(help: "A phone seen with more distinct emails than this is a hub (default 3; emails that are hubs themselves do not count).")
+    @Option(help: "A phone seen with more distinct emails than this is a hub (default 1; an email that is a hub by its cards does not count).")
     var hubMaxEmailsPerPhone: Int?
 
     @Option(help: "Region for phone numbers without a country code (ISO 3166, e.g. US, GB). Default US.")
