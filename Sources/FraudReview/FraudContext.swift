@@ -79,7 +79,8 @@ public struct FraudContext {
         var widest: Hub?
         func consider(_ id: IdentifierID) {
             guard let hub = hubs.hub(id) else { return }
-            if widest == nil || (hub.distinctCards, hub.payments) > (widest!.distinctCards, widest!.payments) { widest = hub }
+            if let current = widest, (current.distinctCards, current.payments) >= (hub.distinctCards, hub.payments) { return }
+            widest = hub
         }
         for index in guest.payments {
             consider(ids.email[index])

@@ -23,8 +23,8 @@ public struct HubReport: Sendable {
         let identifiers = grouping.identifiers
         for (index, role) in grouping.roles.enumerated() {
             guard case .guest(let guest, _) = role else { continue }
-            if grouping.hubs.isHub(identifiers.email[index]) { guestsOfHub[slotOfID[identifiers.email[index]]!].insert(guest) }
-            if grouping.hubs.isHub(identifiers.phone[index]) { guestsOfHub[slotOfID[identifiers.phone[index]]!].insert(guest) }
+            if grouping.hubs.isHub(identifiers.email[index]), let slot = slotOfID[identifiers.email[index]] { guestsOfHub[slot].insert(guest) }
+            if grouping.hubs.isHub(identifiers.phone[index]), let slot = slotOfID[identifiers.phone[index]] { guestsOfHub[slot].insert(guest) }
         }
         return hubs.enumerated().map { slot, hub in
             let largest = guestsOfHub[slot].min { a, b in

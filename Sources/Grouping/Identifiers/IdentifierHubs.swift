@@ -68,45 +68,46 @@ public struct IdentifierHubs: Sendable {
             (identifiers.email, identifiers.card, limits.maxCards), (identifiers.phone, identifiers.card, limits.maxCards),
             (identifiers.email, identifiers.phone, limits.maxPhonesPerEmail), (identifiers.phone, identifiers.email, limits.maxEmailsPerPhone),
         ]
-        let partners = UnsafeMutableBufferPointer<PartnerLists?>.allocate(capacity: pairs.count)
-        partners.initialize(repeating: nil)
-        defer { partners.deinitialize().deallocate() }
-        ParallelWork.perform(pairs.count) { index in
-            partners[index] = PartnerLists(pairs[index].of, pairs[index].with, over: payments, identifierCount: count)
+        var partners = [PartnerLists](repeating: PartnerLists(), count: pairs.count)
+        partners.withUnsafeMutableBufferPointer { lists in
+            ParallelWork.perform(pairs.count) { index in
+                lists[index] = PartnerLists(pairs[index].of, pairs[index].with, over: payments, identifierCount: count)
+            }
         }
         // Cards first: a shop's phone behind thousands of cards is a hub before anything else,
         // and does not then count as a second phone of every buyer's email (nor its typed
         // emails as more emails of a phone). Then phones per email and emails per phone.
         var isHub = [Bool](repeating: false, count: count)
         for index in 0..<2 {
-            for id in partners[index]!.beyond(pairs[index].limit, excluding: { _ in false }) { isHub[id] = true }
+            for id in partners[index].beyond(pairs[index].limit, excluding: { _ in false }) { isHub[id] = true }
         }
         let cardHubs = isHub
         for index in 2..<4 {
-            for id in partners[index]!.beyond(pairs[index].limit, excluding: { cardHubs[Int($0)] }) { isHub[id] = true }
+            for id in partners[index].beyond(pairs[index].limit, excluding: { cardHubs[Int($0)] }) { isHub[id] = true }
         }
         var hubs: [Int: Hub] = [:]
         for id in isHub.indices where isHub[id] {
             let identifier = IdentifierID(index: id)
             let kind = table.kind(of: identifier)
             var hub = Hub(identifier: identifier)
-            hub.distinctCards = partners[kind == .email ? 0 : 1]!.distinct(of: id, excluding: { _ in false })
+            hub.distinctCards = partners[kind == .email ? 0 : 1].distinct(of: id, excluding: { _ in false })
             if kind == .email {
                 hub.distinctEmails = 1
-                hub.distinctPhones = partners[2]!.distinct(of: id, excluding: { _ in false })
-                hub.sharedByPeople = partners[2]!.distinct(of: id, excluding: { cardHubs[Int($0)] }) > limits.maxPhonesPerEmail
+                hub.distinctPhones = partners[2].distinct(of: id, excluding: { _ in false })
+                hub.sharedByPeople = partners[2].distinct(of: id, excluding: { cardHubs[Int($0)] }) > limits.maxPhonesPerEmail
             } else {
                 hub.distinctPhones = 1
-                hub.distinctEmails = partners[3]!.distinct(of: id, excluding: { _ in false })
-                hub.sharedByPeople = partners[3]!.distinct(of: id, excluding: { cardHubs[Int($0)] }) > limits.maxEmailsPerPhone
+                hub.distinctEmails = partners[3].distinct(of: id, excluding: { _ in false })
+                hub.sharedByPeople = partners[3].distinct(of: id, excluding: { cardHubs[Int($0)] }) > limits.maxEmailsPerPhone
             }
             hubs[id] = hub
         }
         func use(_ id: IdentifierID, at time: Int64) {
-            guard id.isIdentifier, isHub[id.index] else { return }
-            hubs[id.index]!.payments += 1
-            if hubs[id.index]!.payments == 1 || time < hubs[id.index]!.firstUse { hubs[id.index]!.firstUse = time }
-            hubs[id.index]!.lastUse = max(hubs[id.index]!.lastUse, time)
+            guard id.isIdentifier, isHub[id.index], var hub = hubs[id.index] else { return }
+            hub.payments += 1
+            if hub.payments == 1 || time < hub.firstUse { hub.firstUse = time }
+            hub.lastUse = max(hub.lastUse, time)
+            hubs[id.index] = hub
         }
         if !hubs.isEmpty {
             for index in payments {
@@ -124,8 +125,11 @@ public struct IdentifierHubs: Sendable {
 /// For each identifier of one kind, the ids of another kind seen with it on one payment, grouped
 /// by a counting sort (two passes, no hashing): `partners[starts[a]..<starts[a + 1]]`.
 private struct PartnerLists {
-    private var starts: [Int32]
-    private var partners: [Int32]
+    private var starts: [Int32] = [0]
+    private var partners: [Int32] = []
+
+    /// No identifiers: a placeholder until the real lists are built.
+    init() {}
 
     init(_ of: [IdentifierID], _ with: [IdentifierID], over payments: [Int], identifierCount: Int) {
         var starts = [Int32](repeating: 0, count: identifierCount + 1)

@@ -73,7 +73,7 @@ struct Guest: ParsableCommand {
             }
             return ""
         }
-        let first = found.payments.min { ($0.created, $0.id) < ($1.created, $1.id) }!.id
+        guard let first = found.payments.min(by: { ($0.created, $0.id) < ($1.created, $1.id) })?.id else { return "" }
         let start = pathTo == nil ? first : (found.payment ?? first)
         let end = pathTo ?? found.payment ?? first
         var text = "  linked through \(found.links.count) joins (guest_links.csv)\n"
