@@ -45,6 +45,25 @@ def open_table(out, name):
     return io.StringIO(data.decode("utf-8"), newline="")
 
 
+class Joins:
+    """Union-find over person numbers: which people are joined into one."""
+
+    def __init__(self):
+        self.parent = {}
+
+    def root(self, p):
+        parent = self.parent
+        while parent.get(p, p) != p:
+            parent[p] = parent.get(parent[p], parent[p])
+            p = parent[p]
+        return p
+
+    def join(self, a, b):
+        a, b = self.root(a), self.root(b)
+        if a != b:
+            self.parent[max(a, b)] = min(a, b)
+
+
 def read_guests(out):
     """payment id -> guest number, and the guests whose payments were matched by card."""
     guest_number = {}
@@ -70,14 +89,7 @@ def read_guests(out):
 def payers(people_path, card_out):
     """person -> payer: people who paid with one card joined, from a card run's card guests."""
     _, guest_of, card_guest = read_guests(card_out)
-    parent = {}
-
-    def root(p):
-        while parent.get(p, p) != p:
-            parent[p] = parent.get(parent[p], parent[p])
-            p = parent[p]
-        return p
-
+    joins = Joins()
     first = {}
     with open(people_path) as f:
         f.readline()
@@ -86,11 +98,8 @@ def payers(people_path, card_out):
             guest = guest_of.get(pid)
             if guest is None or guest not in card_guest:
                 continue
-            other = first.setdefault(guest, int(person))
-            a, b = root(int(person)), root(other)
-            if a != b:
-                parent[max(a, b)] = min(a, b)
-    return root
+            joins.join(int(person), first.setdefault(guest, int(person)))
+    return joins.root
 
 
 def main():
@@ -140,25 +149,15 @@ def main():
     ceiling = None
     if policy == "card" and true:
         # Under the card policy a card guest holds every payment of its card: join its people.
-        parent = {}
-
-        def root(p):
-            while parent.get(p, p) != p:
-                parent[p] = parent.get(parent[p], parent[p])
-                p = parent[p]
-            return p
-
+        joins = Joins()
         first = {}
         for key in cells:
             guest, person = key >> 32, key & 0xFFFFFFFF
             if guest in card_guest:
-                other = first.setdefault(guest, person)
-                a, b = root(person), root(other)
-                if a != b:
-                    parent[max(a, b)] = min(a, b)
+                joins.join(person, first.setdefault(guest, person))
         joined = {}
         for person, n in person_size.items():
-            r = root(person)
+            r = joins.root(person)
             joined[r] = joined.get(r, 0) + n
         ceiling = true / sum(pairs(n) for n in joined.values())
     precision_payers = recall_payers = None

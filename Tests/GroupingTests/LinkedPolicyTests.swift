@@ -1,21 +1,11 @@
 import Grouping
+import GuestPipeTestSupport
 import XCTest
 
 /// The `linked` policy against a plain reference: connected components of payments that share
 /// an identifier that is not a hub, hubs counted with sets (card hubs first, then contacts). Random small histories with low hub
 /// limits, so hubs, chains and hub-only payments all occur.
 final class LinkedPolicyTests: XCTestCase {
-    struct SplitMix {
-        var state: UInt64
-        mutating func next(_ bound: Int) -> Int {
-            state &+= 0x9E37_79B9_7F4A_7C15
-            var z = state
-            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-            return Int((z ^ (z >> 31)) % UInt64(bound))
-        }
-    }
-
     /// Random rows: few distinct cards, emails and phones, each often absent.
     func randomRows(seed: UInt64, count: Int) -> [Row] {
         var random = SplitMix(state: seed)
