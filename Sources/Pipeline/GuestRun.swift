@@ -203,7 +203,9 @@ public enum GuestRun {
             RunDiff.compute(guests: grouped.guests, queue: review.queue, previous: $0, changes: changes.new, lineage: changes.lineage)
         }
         let hubs = HubReport.make(grouping: grouped.grouping, guestIDsByGroup: grouped.idOfGroup)
-        let shownHubs = hubs.map { ($0, LinkReports.shown($0.identifier, reportPrivacy)) }
+        // Most widely shared first, as the summary and the report list them.
+        let shownHubs = hubs.sorted { ($0.hub.distinctCards, $0.hub.payments) > ($1.hub.distinctCards, $1.hub.payments) }
+            .map { ($0, LinkReports.shown($0.identifier, reportPrivacy)) }
         let runNumber = try session.store.map { try $0.lastRunID() + 1 }
         let summary = RunSummary(settings: settings, built: built, grouping: grouped.grouping, guests: grouped.guests, key: session.key,
                                  started: clock.started, warnings: warnings, idChanges: changes.new.count, hubs: shownHubs)

@@ -41,7 +41,7 @@ struct ReportModelBuilder {
                                 volume: volume(in: main, span: span), ratios: ratios, queue: rows, queueStories: stories,
                                 queueCardTesting: queue.count - stories, queueCounts: (tiers[.high] ?? 0, tiers[.review] ?? 0, tiers[.watch] ?? 0),
                                 bursts: burstRows(), sizes: sizes(), quality: quality(), changes: diff)
-        let hubs = summary.hubs.sorted { ($0.report.hub.distinctCards, $0.report.hub.payments) > ($1.report.hub.distinctCards, $1.report.hub.payments) }
+        let hubs = summary.hubs
         model.hubs = hubs.prefix(ReportModel.hubRowsShown).map { $0.report.advice(policy: settings.grouping.policy, shown: $0.shown) }
         model.hubCount = hubs.count
         if let reason = summary.noGuestsReason {

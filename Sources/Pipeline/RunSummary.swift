@@ -39,7 +39,8 @@ final class RunSummary: @unchecked Sendable {
     let started: Date
     let warnings: [String]
     let idChanges: Int
-    /// The run's hubs, with their identifiers as the report's privacy setting shows them.
+    /// The run's hubs, most widely shared first, with their identifiers as the report's privacy
+    /// setting shows them.
     let hubs: [(report: HubReport, shown: String)]
     let counts: RunCounts
     private let cachedTotals: [String: [Currency: CurrencyTotals]]
@@ -107,7 +108,7 @@ final class RunSummary: @unchecked Sendable {
     private var hubsJSON: String {
         let q = JSONText.quote
         let limits = settings.grouping.hubLimits
-        let top = hubs.sorted { ($0.report.hub.distinctCards, $0.report.hub.payments) > ($1.report.hub.distinctCards, $1.report.hub.payments) }.prefix(20)
+        let top = hubs.prefix(20)
         let listed = top.map { hub in
             JSONText.object([("type", q(hub.report.identifier.kind.rawValue)), ("identifier", q(hub.shown)),
                              ("distinct_cards", String(hub.report.hub.distinctCards)), ("distinct_emails", String(hub.report.hub.distinctEmails)),
