@@ -138,6 +138,14 @@ public struct ByteReader {
         return try bytes.withUnsafeBufferPointer { try body(UnsafeBufferPointer(rebasing: $0[start..<start + count])) }
     }
 
+    /// Calls `body` with the next `count` bytes, without copying them.
+    public mutating func raw<R>(_ count: Int, _ body: (UnsafeRawBufferPointer) throws -> R) throws -> R {
+        guard count >= 0, count <= remaining else { throw corrupt("truncated") }
+        let start = offset
+        offset += count
+        return try bytes.withUnsafeBytes { try body(UnsafeRawBufferPointer(rebasing: $0[start..<start + count])) }
+    }
+
     public mutating func string() throws -> String {
         String(decoding: try bytes(try length()), as: UTF8.self)
     }

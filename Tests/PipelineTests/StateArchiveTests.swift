@@ -30,6 +30,8 @@ final class StateArchiveTests: XCTestCase {
         let (batch, raw) = try archive()
         let decoded = try BatchArchive.decode(decompressed: raw, report: batch.report)
         XCTAssertEqual(decoded.entries.count, 40)
+        // Every field of every payment, as text (the format is explicit, field by field).
+        XCTAssertEqual(decoded.entries.map { String(describing: $0) }, batch.entries.map { String(describing: $0) })
         XCTAssertEqual(decoded.keys, batch.keys)
         XCTAssertEqual(decoded.pool.count, batch.pool.count)
         XCTAssertEqual(decoded.rejections.count, 1)

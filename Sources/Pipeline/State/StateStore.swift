@@ -61,7 +61,7 @@ public struct StoredRun: Equatable, Sendable {
 /// damaged or not guestpipe's is refused with an error naming the way out, never taken as a new
 /// state.
 public final class StateStore {
-    public static let schemaVersion = 4
+    public static let schemaVersion = 5
     public let directory: String
     let queue: DatabaseQueue
 
@@ -85,6 +85,13 @@ public final class StateStore {
                     throw GuestPipeError(.corruptInput, "state.sqlite is not a guestpipe state", fix: "name another folder for --state",
                                          at: SourceLocation(file: path))
                 }
+            }
+            let stored = try queue.read { db in
+                try db.tableExists("meta") ? Int(try String.fetchOne(db, sql: "SELECT value FROM meta WHERE key = 'schema_version'") ?? "") : nil
+            }
+            if let stored, stored > StateStore.schemaVersion {
+                throw GuestPipeError(.configuration, "the state was written by a newer guestpipe (state schema \(stored); this one knows up to \(StateStore.schemaVersion))",
+                                     fix: "run the newer guestpipe on this state", at: SourceLocation(file: path))
             }
             try StateStore.migrator.migrate(queue)
         } catch let error as GuestPipeError {
@@ -237,6 +244,20 @@ public final class StateStore {
                 t.column("diff", .text).notNull()
             }
             try db.execute(sql: "UPDATE meta SET value = ? WHERE key = 'schema_version'", arguments: [4])
+        }
+        // Archives become explicit (format 3) instead of this build's raw memory, so that later
+        // builds read them whatever their own layout; no export is needed. An archive whose
+        // checksum or bytes are damaged stays as it is: reading it fails later with an error
+        // that names the export and `--rebuild`, as before.
+        migrator.registerMigration("v5: explicit archives") { db in
+            for row in try Row.fetchAll(db, sql: "SELECT path, archive, archive_sha256 FROM files") {
+                let path: String = row["path"], archive = [UInt8](row["archive"] as Data)
+                guard Hashing.sha256Hex(archive) == row["archive_sha256"] as String,
+                      let upgraded = try? BatchArchive.upgraded(archive, path: path) else { continue }
+                try db.execute(sql: "UPDATE files SET archive = ?, archive_sha256 = ? WHERE path = ?",
+                               arguments: [Data(upgraded), Hashing.sha256Hex(upgraded), path])
+            }
+            try db.execute(sql: "UPDATE meta SET value = ? WHERE key = 'schema_version'", arguments: [5])
         }
         return migrator
     }
