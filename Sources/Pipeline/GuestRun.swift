@@ -119,7 +119,7 @@ public enum GuestRun {
     static func read(_ session: StateSession, _ settings: RunSettings, _ progress: @escaping (String) -> Void) throws -> LedgerBuilder.Built {
         let archiving = session.commits(settings)
         let built = try LedgerBuilder.build(sources: session.sources, jobs: settings.jobs,
-                                            archiveFresh: archiving ? { try BatchArchive.encode($0) } : nil, progress: progress)
+                                            archiveFresh: archiving ? { try BatchArchive.encoded($0) } : nil, progress: progress)
         let freshRows = built.fresh.values.reduce(UInt64(0)) { $0 + $1.report.rows }
         let freshRejects = built.fresh.values.reduce(0) { $0 + $1.rejections }
         if freshRows > 0, Double(freshRejects) / Double(freshRows) > settings.maxRejectRate {

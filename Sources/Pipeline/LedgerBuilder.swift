@@ -17,7 +17,7 @@ public enum LedgerBuilder {
         public let rejections: [RejectLog]
         public var rejectCount: Int { rejections.reduce(0) { $0 + $1.count } }
         /// Exports read (not loaded from state) in this run, by path: their report, rejected
-        /// rows and, when asked for, their state archive (encoded as soon as the batch was merged,
+        /// rows and, when asked for, their state archive (encoded on the thread that read it,
         /// so only compressed bytes are held).
         public let fresh: [String: FreshFile]
     }
@@ -25,7 +25,7 @@ public enum LedgerBuilder {
     public struct FreshFile {
         public let report: FileReport
         public let rejections: Int
-        public let archive: [UInt8]?
+        public let archive: EncodedArchive?
     }
 
     /// Where a file's payments come from: the export itself, or a state archive of it.
@@ -41,9 +41,9 @@ public enum LedgerBuilder {
         }
     }
 
-    /// `archiveFresh` turns each freshly read batch into state-archive bytes right after it is
-    /// merged (nil: archives are not needed).
-    public static func build(sources: [Source], jobs: Int, archiveFresh: ((PaymentBatch) throws -> [UInt8])? = nil,
+    /// `archiveFresh` turns each freshly read batch into state-archive bytes on the thread that
+    /// read it (nil: archives are not needed).
+    public static func build(sources: [Source], jobs: Int, archiveFresh: ((PaymentBatch) throws -> EncodedArchive)? = nil,
                              progress: @escaping (String) -> Void) throws -> Built {
         // Exports whose name carries a date, and archives, are ordered before reading; undated
         // exports need their latest payment date, so they are read first and held.
@@ -73,7 +73,7 @@ public enum LedgerBuilder {
         var fresh: [String: FreshFile] = [:]
         var position = 0
         var reserved = false
-        func merge(_ batch: PaymentBatch, isFresh: Bool) throws {
+        func merge(_ batch: PaymentBatch, isFresh: Bool, archive: EncodedArchive?) throws {
             // From the first export read, the rows per compressed byte: the ledger reserves room
             // for every row of every export once, instead of being copied as it grows.
             if !reserved, isFresh, batch.report.compressedBytes > 0, !batch.entries.isEmpty {
@@ -92,8 +92,7 @@ public enum LedgerBuilder {
             reports.append(batch.report)
             rejections.append(batch.rejections)
             if isFresh {
-                fresh[batch.report.path] = FreshFile(report: batch.report, rejections: batch.rejections.count,
-                                                     archive: try archiveFresh?(batch))
+                fresh[batch.report.path] = FreshFile(report: batch.report, rejections: batch.rejections.count, archive: archive)
             }
             position += 1
         }
@@ -102,15 +101,18 @@ public enum LedgerBuilder {
         // undated exports were read above: never twice (a stream such as stdin could not be).
         let readEarly = HeldBatches(held)
         held = [:]
-        try ParallelWork.ordered(order.count, workers: jobs, window: jobs + 1, work: { index -> (batch: PaymentBatch, isFresh: Bool) in
+        // A fresh batch is archived on its worker thread, beside the reading of the next files,
+        // not on the merging thread, which every file waits for.
+        try ParallelWork.ordered(order.count, workers: jobs, window: jobs + 1, work: { index -> (batch: PaymentBatch, isFresh: Bool, archive: EncodedArchive?) in
             let path = order[index]
-            if let batch = readEarly.take(path) { return (batch, true) }
+            if let batch = readEarly.take(path) { return (batch, true, try archiveFresh?(batch)) }
             if let load = archived[path] {
                 progress("loading \((path as NSString).lastPathComponent) from state")
-                return (try load(), false)
+                return (try load(), false, nil)
             }
-            return (try readBatch(path, progress: progress), true)
-        }, consume: { _, item in try merge(item.batch, isFresh: item.isFresh) })
+            let batch = try readBatch(path, progress: progress)
+            return (batch, true, try archiveFresh?(batch))
+        }, consume: { _, item in try merge(item.batch, isFresh: item.isFresh, archive: item.archive) })
         ledger.finishMerging()
         return Built(ledger: ledger, files: order, reports: reports, rejections: rejections, fresh: fresh)
     }
@@ -127,6 +129,12 @@ public enum LedgerBuilder {
         })
         return batch
     }
+}
+
+/// A state archive's bytes and their SHA-256 (hex), made beside the reading.
+public struct EncodedArchive {
+    public let bytes: [UInt8]
+    public let sha256: String
 }
 
 /// Batches read before their turn (the undated exports), handed out once each so that a merged

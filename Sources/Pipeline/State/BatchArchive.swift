@@ -2,6 +2,7 @@ import Codecs
 import GuestPipeCore
 import Grouping
 import Ingest
+import Reports
 
 /// A file's compact payments as bytes for the state store, in an explicit format that does not
 /// depend on how this build lays out `LedgerEntry` in memory, zstd-compressed.
@@ -81,6 +82,12 @@ enum BatchArchive {
         }
         out.bytes(try batch.rejections.encoded())
         return try ZstdBuffer.compress(out.data, level: 1)
+    }
+
+    /// The archive with its SHA-256, for the state.
+    static func encoded(_ batch: PaymentBatch) throws -> EncodedArchive {
+        let bytes = try encode(batch)
+        return EncodedArchive(bytes: bytes, sha256: Hashing.sha256Hex(bytes))
     }
 
     static func decode(_ compressed: [UInt8], report: FileReport) throws -> PaymentBatch {
