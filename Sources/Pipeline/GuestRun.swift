@@ -107,7 +107,7 @@ public enum GuestRun {
         CrashPoint.check("before-publish")
         try publisher.publish()
         CrashPoint.check("after-publish")
-        if session.commits(settings) { try commit(session, built, grouped, changes, review, outcome.diff, settings, clock: clock) }
+        if session.commits(settings) { try commit(session, built, grouped, changes, review, outcome.diff, outcome.registry, settings, clock: clock) }
         if settings.keepDataUntilExit { KeptUntilExit.keep([built.ledger, grouped.guests, grouped.grouping, review.queue, review.context, outcome.summary]) }
         return outcome.result(publisher: publisher, session: session, settings: settings, seconds: Date().timeIntervalSince(clock.started))
     }
@@ -172,6 +172,8 @@ public enum GuestRun {
         let warnings: [String]
         /// What changed since the previous run on the state (nil without one).
         let diff: RunDiff?
+        /// The guest registry the run started from (nil without a state or before its first run).
+        let registry: [String: StateStore.RegisteredGuest]?
 
         func result(publisher: Publisher, session: StateSession, settings: RunSettings, seconds: Double) -> RunOutcome {
             let built = summary.built
@@ -199,8 +201,10 @@ public enum GuestRun {
                 warnings.append("\(report.path): \(report.rowsWithInvalidUTF8) rows with invalid UTF-8 (kept, bytes replaced)")
             }
         }
-        let diff = try session.store?.previousReview().map {
-            RunDiff.compute(guests: grouped.guests, queue: review.queue, previous: $0, changes: changes.new, lineage: changes.lineage)
+        let registry = try session.store?.previousRegistry()
+        let diff = registry.map {
+            RunDiff.compute(guests: grouped.guests, queue: review.queue, previous: $0.mapValues { (tier: $0.tier, disputes: $0.disputes) },
+                            changes: changes.new, lineage: changes.lineage)
         }
         let hubs = HubReport.make(grouping: grouped.grouping, guestIDsByGroup: grouped.idOfGroup)
         // Most widely shared first, as the summary and the report list them.
@@ -223,12 +227,13 @@ public enum GuestRun {
             thresholds: review.thresholds, guestShare: summary.guestShares(), rejections: built.rejections, hubs: hubs, idChanges: allChanges,
             summaryJSON: Lazy { summary.json() }, reportModel: model)
         try OutputRegistry.writeAll(context, stateful: session.store != nil, to: publisher.staging, compression: settings.compression)
-        return Written(summary: summary, warnings: warnings, diff: diff)
+        return Written(summary: summary, warnings: warnings, diff: diff, registry: registry)
     }
 
     /// Commits the state in one transaction, after the outputs are published.
     static func commit(_ session: StateSession, _ built: LedgerBuilder.Built, _ grouped: Grouped, _ changes: IDChanges,
-                       _ review: Review, _ diff: RunDiff?, _ settings: RunSettings, clock: StageClock) throws {
+                       _ review: Review, _ diff: RunDiff?, _ registry: [String: StateStore.RegisteredGuest]?,
+                       _ settings: RunSettings, clock: StageClock) throws {
         guard let store = session.store else { return }
         let inputs = session.inputs
         let count = { (status: InputStatus.Status) in inputs.filter { $0.status == status }.count }
@@ -245,7 +250,11 @@ public enum GuestRun {
             commit.upserts.append((StoredFile(input, report: fresh.report, ingestedAt: now), archive))
         }
         let tierOf = Dictionary(review.queue.map { ($0.guestID, $0.tier.rawValue) }, uniquingKeysWith: { $1 })
-        commit.guests = grouped.guests.map { ($0.id, $0.anchor.kind.rawValue, built.ledger.key($0.payments[0]), tierOf[$0.id] ?? "none", $0.disputes) }
+        commit.guests = grouped.guests.map {
+            ($0.id, StateStore.RegisteredGuest(anchorType: $0.anchor.kind.rawValue, firstPayment: built.ledger.key($0.payments[0]),
+                                               tier: tierOf[$0.id] ?? "none", disputes: $0.disputes))
+        }
+        commit.previousGuests = registry
         commit.idChanges = changes.new
         commit.membership = changes.membership
         commit.diff = diff

@@ -66,6 +66,13 @@ final class StateTests: XCTestCase {
             }
             _ = try GuestRun.execute(settings(inputs: [inbox], out: path("full-\(policy)"), state: nil, policy: policy))
             XCTAssertEqual(try contents(path("daily-\(policy)")), try contents(path("full-\(policy)")), "\(policy)")
+            // Each night writes only the registry rows that changed; the registry must still be
+            // the one a state built at once holds.
+            _ = try GuestRun.execute(settings(inputs: [inbox], out: path("once-\(policy)"), state: path("state-once-\(policy)"), policy: policy))
+            let nightly = try StateStore(directory: path("state-\(policy)"), create: false).previousRegistry()
+            let once = try StateStore(directory: path("state-once-\(policy)"), create: false).previousRegistry()
+            XCTAssertEqual(nightly?.count, once?.count, "\(policy)")
+            XCTAssertTrue(nightly == once, "\(policy): the registry kept night by night differs from one written at once")
             var rebuild = settings(inputs: [inbox], out: path("rebuilt-\(policy)"), state: path("state-\(policy)"), policy: policy)
             rebuild.rebuild = true
             _ = try GuestRun.execute(rebuild)

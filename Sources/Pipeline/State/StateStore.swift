@@ -77,11 +77,6 @@ public final class StateStore {
         do {
             var configuration = Configuration()
             configuration.busyMode = .timeout(10)
-            // A commit rewrites the guest registry (hundreds of thousands of rows): with SQLite's
-            // default 2 MB page cache, dirty pages spilled mid-transaction and each spill synced
-            // the journal (90 syncs, ~5 s, for half a million guests). The cache grows only as far
-            // as a transaction needs.
-            configuration.prepareDatabase { db in try db.execute(sql: "PRAGMA cache_size = -1048576") }
             queue = try DatabaseQueue(path: path, configuration: configuration)
             if !existed { chmod(path, 0o600) }
             if existed {
@@ -317,12 +312,21 @@ public final class StateStore {
         } }
     }
 
-    /// The previous run's review tier and dispute count per guest id; nil before the first run.
-    public func previousReview() throws -> [String: (tier: String, disputes: Int)]? {
+    /// One guest of the registry as the last run left it.
+    public struct RegisteredGuest: Equatable {
+        public var anchorType: String
+        public var firstPayment: String
+        public var tier: String
+        public var disputes: Int
+    }
+
+    /// The registry as the previous run left it, by guest id; nil before the first run. The run
+    /// compares its review with it, and its commit writes only the guests that differ.
+    public func previousRegistry() throws -> [String: RegisteredGuest]? {
         guard try lastRunID() > 0 else { return nil }
         return try guarded { try queue.read { db in
-            Dictionary(try Row.fetchAll(db, sql: "SELECT guest_id, tier, disputes FROM guests").map {
-                ($0["guest_id"] as String, (tier: $0["tier"] as String, disputes: $0["disputes"] as Int))
+            Dictionary(try Row.fetchAll(db, sql: "SELECT guest_id, anchor_type, first_payment, tier, disputes FROM guests").map {
+                ($0[0] as String, RegisteredGuest(anchorType: $0[1], firstPayment: $0[2], tier: $0[3], disputes: $0[4]))
             }, uniquingKeysWith: { $1 })
         } }
     }
@@ -381,7 +385,10 @@ public final class StateStore {
         public var upserts: [(file: StoredFile, archive: EncodedArchive)] = []
         public var removals: [String] = []
         public var meta: [String: String] = [:]
-        public var guests: [(id: String, anchorType: String, firstPayment: String, tier: String, disputes: Int)] = []
+        public var guests: [(id: String, guest: RegisteredGuest)] = []
+        /// The registry this run started from (`previousRegistry`): only guests that differ
+        /// from it are written. Nil: the registry is written whole.
+        public var previousGuests: [String: RegisteredGuest]?
         public var idChanges: [IDChange] = []
         /// This run's membership, for the next run's id changes.
         var membership: MembershipSnapshot?
@@ -398,6 +405,12 @@ public final class StateStore {
             return (bytes, Hashing.sha256Hex(bytes))
         }
         let diff = try commit.diff.map { String(decoding: try JSONEncoder().encode($0), as: UTF8.self) }
+        // A commit may rewrite the guest registry (hundreds of thousands of rows): with SQLite's
+        // default 2 MB page cache, dirty pages spilled mid-transaction and each spill synced the
+        // journal (90 syncs, ~5 s, for half a million guests). The cache is raised for the commit
+        // only (it grows as far as the transaction needs), not while archives are read.
+        try guarded { try queue.inDatabase { db in try db.execute(sql: "PRAGMA cache_size = -1048576") } }
+        defer { _ = try? queue.inDatabase { db in try db.execute(sql: "PRAGMA cache_size = -2000") } }
         try guarded { try queue.write { db in
             // A rebuild keeps the rows of the exports it read again, so an archive whose bytes
             // did not change is not written again (hundreds of megabytes for a year of exports).
@@ -436,12 +449,23 @@ public final class StateStore {
             try db.execute(sql: "INSERT INTO runs(started_at, finished_at, kind, new_files, changed_files, missing_files, payments, guests, output) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
                            arguments: [r.startedAt, r.finishedAt, r.kind, r.newFiles, r.changedFiles, r.missingFiles, r.payments, r.guests, r.output])
             let runID = db.lastInsertedRowID
-            try db.execute(sql: "DELETE FROM guests")
             // One prepared statement per table, not one per row: preparing was most of the
-            // commit's time at half a million guests.
-            let insertGuest = try db.makeStatement(sql: "INSERT INTO guests(guest_id, anchor_type, first_payment, tier, disputes) VALUES (?, ?, ?, ?, ?)")
-            for guest in commit.guests {
-                try insertGuest.execute(arguments: [guest.id, guest.anchorType, guest.firstPayment, guest.tier, guest.disputes])
+            // commit's time at half a million guests. A night touches few guests: only those
+            // that are new, changed or gone are written.
+            let insertGuest = try db.makeStatement(sql: "INSERT OR REPLACE INTO guests(guest_id, anchor_type, first_payment, tier, disputes) VALUES (?, ?, ?, ?, ?)")
+            if commit.previousGuests == nil { try db.execute(sql: "DELETE FROM guests") }
+            var kept = 0
+            for (id, guest) in commit.guests {
+                if let before = commit.previousGuests?[id] {
+                    kept += 1
+                    if before == guest { continue }
+                }
+                try insertGuest.execute(arguments: [id, guest.anchorType, guest.firstPayment, guest.tier, guest.disputes])
+            }
+            if let previous = commit.previousGuests, kept < previous.count {
+                let current = Set(commit.guests.map(\.id))
+                let deleteGuest = try db.makeStatement(sql: "DELETE FROM guests WHERE guest_id = ?")
+                for id in previous.keys where !current.contains(id) { try deleteGuest.execute(arguments: [id]) }
             }
             let insertChange = try db.makeStatement(sql: """
                 INSERT OR REPLACE INTO id_changes(old_id, new_id, kind, run, changed_at, first_payment) VALUES (?, ?, ?, ?, ?, ?)
