@@ -14,17 +14,24 @@ public struct InputStatus {
     public var hash: String?
 
     /// Same path, size and modification time: unchanged without reading; otherwise the content
-    /// hash decides. Files the state knows but the inputs lack are missing.
+    /// hash decides. Files the state knows but the inputs lack are missing. Paths are compared
+    /// by their canonical spelling (`canonical`), and a file the state knows keeps the spelling
+    /// it was stored under: a cron job that names `/data/inbox` and a person who runs from
+    /// `/data` with `inbox` mean the same exports.
     static func classify(files: [String], stored: [StoredFile], rebuild: Bool, reportOnly: Bool) throws -> [InputStatus] {
-        let known = Dictionary(uniqueKeysWithValues: stored.map { ($0.path, $0) })
+        let known = Dictionary(stored.map { (canonical($0.path), $0) }, uniquingKeysWith: { first, _ in first })
         var result: [InputStatus] = []
-        for path in files {
+        var seen: Set<String> = []
+        for given in files {
+            let key = canonical(given)
+            guard seen.insert(key).inserted else { continue }
+            let path = known[key]?.path ?? given
             try requireRegularFile(path)
             let attributes = try? FileManager.default.attributesOfItem(atPath: path)
             let size = (attributes?[.size] as? NSNumber)?.int64Value ?? 0
             let modified = Int64(((attributes?[.modificationDate] as? Date)?.timeIntervalSince1970 ?? 0) * 1_000_000_000)
-            var status = InputStatus(path: path, status: .new, stored: known[path], size: size, modified: modified, hash: nil)
-            if let previous = known[path] {
+            var status = InputStatus(path: path, status: .new, stored: known[key], size: size, modified: modified, hash: nil)
+            if let previous = known[key] {
                 if !rebuild, previous.size == size, previous.modified == modified {
                     status.status = .unchanged
                     status.hash = previous.contentHash
@@ -38,13 +45,16 @@ public struct InputStatus {
             }
             result.append(status)
         }
-        let present = Set(files)
-        for file in stored where !present.contains(file.path) {
+        for file in stored where !seen.contains(canonical(file.path)) {
             result.append(InputStatus(path: file.path, status: reportOnly ? .unchanged : .missing, stored: file,
                                       size: file.size, modified: file.modified, hash: file.contentHash))
         }
         return result
     }
+
+    /// A path's canonical spelling: absolute (against the current folder), without `.` and `..`
+    /// parts and repeated slashes. Symbolic links are not followed: a link names its own file.
+    static func canonical(_ path: String) -> String { URL(fileURLWithPath: path).standardizedFileURL.path }
 
     /// A state remembers each export by its content hash and keeps reading it on later runs:
     /// a stream (standard input, a FIFO, a device) has no content to hash without consuming

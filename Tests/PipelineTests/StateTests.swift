@@ -80,6 +80,21 @@ final class StateTests: XCTestCase {
         }
     }
 
+    /// A cron job names `/data/inbox`, a person runs from `/data` with `inbox`: the same exports,
+    /// never new ones beside missing ones (which would re-read the whole history).
+    func testAnotherSpellingOfAnExportsPathIsTheSameExport() throws {
+        _ = try sample(days: 2, seed: 15, into: path("in"))
+        _ = try GuestRun.execute(settings(inputs: [path("in")], out: path("o"), state: path("s")))
+        var again = settings(inputs: [directory.path + "//./in/../in/"], out: path("o"), state: path("s"))
+        XCTAssertThrowsError(try GuestRun.execute(again)) { error in
+            XCTAssertEqual((error as? GuestPipeError)?.code.exitCode, 66, "nothing new: \(error)")
+        }
+        again.allowNoNew = true
+        let outcome = try GuestRun.execute(again)
+        XCTAssertEqual([outcome.newFiles, outcome.changedFiles, outcome.missingFiles], [0, 0, 0])
+        XCTAssertEqual(try StateStore(directory: path("s"), create: false).files().map(\.path), try InputFiles.expand([path("in")]).sorted())
+    }
+
     func testNothingNewIsExit66AndChangedSettingsAreExit78() throws {
         let exports = try sample(days: 2, seed: 12, into: path("in"))
         _ = try GuestRun.execute(settings(inputs: exports, out: path("o"), state: path("s")))
