@@ -10,13 +10,19 @@ import XCTest
 /// as one ad-hoc run (no state) over exactly the exports the state holds, which is what
 /// `--rebuild` computes. The events, in random sequences on a generated history of 200 days of
 /// tens of payments each, for every grouping policy: the next day, a late day (delivered out of
-/// order), a re-exported (changed) day, a missing export, its return, `--rebuild`,
-/// `--rebuild --forget-missing`, and a run SIGKILLed at one of the four crash points
-/// (`GUESTPIPE_TEST_CRASH_AT`) during any of those, followed at once by the same command
-/// again. A killed run leaves the previous outputs or the new ones, each whole, never a mix.
+/// order), a re-exported day (one payment dropped or one amount raised), a missing export, its
+/// return, `--rebuild`, `--rebuild --forget-missing`, and a run SIGKILLed at one of the four
+/// crash points (`GUESTPIPE_TEST_CRASH_AT`) during any of those, followed at once by the same
+/// command again. A killed run leaves the previous outputs or the new ones, each whole (the
+/// files and hashes of its manifest), never a mix.
+///
+/// The sample re-exports each day in the next day's file, so most single changes would not
+/// show: a re-export changes a payment's winning copy, and half the missing exports hold a
+/// payment no other export carries, so that forgetting them shows.
+///
 /// The sequences come from seeded SplitMix generators: a failure names policy, seed and step
 /// with the events before it, and running the test again replays it
-/// (`GUESTPIPE_NIGHTLY_SEEDS=1,2,…` picks other seeds).
+/// (`GUESTPIPE_NIGHTLY_SEEDS=1,2,…` runs other seeds).
 final class NightlyHistoryPropertyTests: XCTestCase {
     static let crashPoints = ["after-read", "before-publish", "after-publish", "before-commit"]
     /// Steps after the first night, per sequence.
@@ -71,21 +77,26 @@ final class NightlyHistoryPropertyTests: XCTestCase {
     func testRandomNightlySequencesWithKilledRunsEqualOneRunOverWhatTheStateHolds() throws {
         let seeds = (ProcessInfo.processInfo.environment["GUESTPIPE_NIGHTLY_SEEDS"] ?? "1").split(separator: ",").compactMap { UInt64($0) }
         var events: [String: Int] = [:]
+        var finished = true
         for policy in GroupingPolicy.allCases {
             for seed in seeds {
-                try runSequence(policy: policy, seed: seed, events: &events)
+                finished = try runSequence(policy: policy, seed: seed, events: &events) && finished
             }
         }
-        let kinds = ["first night", "next day", "late day", "re-exported day", "missing export", "missing export back", "rebuild",
-                     "rebuild, forgetting the missing", "killed run"] + Self.crashPoints.map { "killed at " + $0 }
         print("nightly events: \(events.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }.joined(separator: ", "))")
+        // A sequence stops at its first failure; only whole sequences show what they covered.
+        guard finished else { return }
+        let kinds = ["first night", "next day", "late day", "re-exported day, a payment dropped", "re-exported day, an amount raised",
+                     "missing export", "missing export back", "rebuild", "rebuild, forgetting the missing", "killed run"]
+            + Self.crashPoints.map { "killed at " + $0 }
         for kind in kinds {
             XCTAssertGreaterThan(events[kind] ?? 0, 0, "the random sequences never had a \(kind)")
         }
     }
 
-    /// One random sequence of nights on its own inbox and state, checked after every run.
-    func runSequence(policy: GroupingPolicy, seed: UInt64, events: inout [String: Int]) throws {
+    /// One random sequence of nights on its own inbox and state, checked after every run;
+    /// false if it stopped at a failure.
+    func runSequence(policy: GroupingPolicy, seed: UInt64, events: inout [String: Int]) throws -> Bool {
         let fm = FileManager.default
         var random = SplitMix(state: seed &* 0x9E37_79B9 &+ UInt64(GroupingPolicy.allCases.firstIndex(of: policy) ?? 0))
         let folder = path("\(policy.rawValue)-\(seed)")
@@ -106,6 +117,10 @@ final class NightlyHistoryPropertyTests: XCTestCase {
         func failure(_ step: Int, _ text: String) -> String {
             "\(policy.rawValue), seed \(seed), step \(step) (\(trail.last ?? "")): \(text); events so far: \(trail.joined(separator: " | "))"
         }
+        func stop(_ step: Int, _ text: String) -> Bool {
+            XCTFail(failure(step, text))
+            return false
+        }
 
         // History days still to come (indices into `history`, in date order) and the latest
         // day delivered: a pending day before it is a late day.
@@ -115,6 +130,15 @@ final class NightlyHistoryPropertyTests: XCTestCase {
         var pending = holes.sorted() + Array(firstNight..<history.count)
         var latest = firstNight - 1
         var missing: [String] = []  // names the state holds that are gone from the inbox
+        /// The payment id of every data line, per export in the shadow (what the state holds).
+        func shadowPaymentIDs() throws -> [String: Set<Substring>] {
+            var result: [String: Set<Substring>] = [:]
+            for name in try fm.contentsOfDirectory(atPath: shadow) {
+                let lines = try String(contentsOfFile: shadow + "/" + name, encoding: .utf8).split(separator: "\n").dropFirst()
+                result[name] = Set(lines.map { $0.prefix { $0 != "," } }.filter { !$0.isEmpty })
+            }
+            return result
+        }
         func deliver(_ day: Int) throws {
             let name = (history[day] as NSString).lastPathComponent
             try fm.copyItem(atPath: history[day], toPath: inbox + "/" + name)
@@ -126,49 +150,70 @@ final class NightlyHistoryPropertyTests: XCTestCase {
 
         for step in 0...Self.steps {
             var flags: [String] = []
-            let event: String
             let delivered = try fm.contentsOfDirectory(atPath: inbox).sorted()
-            let roll = random.next(10)
             let late = pending.filter { $0 < latest }
-            switch roll {
-            case _ where step == 0:
-                event = "first night"
+            // The events possible now, with their weights; one is drawn.
+            let possible: [(String, Int)] = [
+                ("next day", pending.contains { $0 > latest } ? 2 : 0), ("late day", late.isEmpty ? 0 : 2),
+                ("re-exported day", delivered.isEmpty ? 0 : 2), ("missing export", delivered.count > 1 ? 2 : 0),
+                ("missing export back", missing.isEmpty ? 0 : 2), ("rebuild, forgetting the missing", missing.isEmpty ? 0 : 2),
+                ("rebuild", missing.isEmpty ? 1 : 0), ("nothing new", 1),
+            ]
+            var draw = random.next(possible.reduce(0) { $0 + $1.1 })
+            let drawn = possible.first { draw -= $0.1; return draw < 0 }?.0 ?? "nothing new"
+            var event = step == 0 ? "first night" : drawn
+            switch event {
+            case "first night":
                 for day in 0..<firstNight where !holes.contains(day) { try deliver(day) }
-            case 0...2 where pending.contains(where: { $0 > latest }):
-                event = "next day"
+            case "next day":
                 try deliver(latest + 1)
-            case 3 where !late.isEmpty:
-                event = "late day"
+            case "late day":
                 try deliver(late[random.next(late.count)])
-            case 4 where !delivered.isEmpty:
-                event = "re-exported day"
+            case "re-exported day":
+                // The line changed is a payment's winning copy (no later export in the shadow
+                // carries it; the sample re-exports each day in the next), so the change shows.
                 let name = delivered[random.next(delivered.count)]
                 var lines = try String(contentsOfFile: inbox + "/" + name, encoding: .utf8).split(separator: "\n", omittingEmptySubsequences: false)
-                if lines.count > 3 { lines.remove(at: 1 + random.next(lines.count - 3)) }
+                let later = try shadowPaymentIDs().filter { $0.key > name }.values.reduce(into: Set<Substring>()) { $0.formUnion($1) }
+                let data = Array(1..<lines.count - 1)
+                let winning = data.filter { !later.contains(lines[$0].prefix { $0 != "," }) }
+                let candidates = winning.isEmpty ? data : winning
+                let line = candidates[random.next(candidates.count)]
+                if random.next(2) == 0 {
+                    event = "re-exported day, a payment dropped"
+                    lines.remove(at: line)
+                } else {
+                    event = "re-exported day, an amount raised"
+                    var fields = lines[line].split(separator: ",", omittingEmptySubsequences: false)
+                    fields[2] = "1" + fields[2]  // id and created date come first, never quoted
+                    lines[line] = fields.joined(separator: ",")[...]
+                }
                 let changed = lines.joined(separator: "\n")
                 try changed.write(toFile: inbox + "/" + name, atomically: true, encoding: .utf8)
                 try changed.write(toFile: shadow + "/" + name, atomically: true, encoding: .utf8)
                 shadowVersion += 1
-            case 5 where delivered.count > 1:
-                event = "missing export"
-                let name = delivered[random.next(delivered.count)]
+            case "missing export":
+                // Half the time an export holding a payment no other export carries, so that
+                // forgetting it shows.
+                let ids = try shadowPaymentIDs()
+                let carriers = ids.values.reduce(into: [Substring: Int]()) { counts, file in for id in file { counts[id, default: 0] += 1 } }
+                let unique = delivered.filter { ids[$0]?.contains { carriers[$0] == 1 } ?? false }
+                let choices = random.next(2) == 0 && !unique.isEmpty ? unique : delivered
+                let name = choices[random.next(choices.count)]
                 try fm.removeItem(atPath: inbox + "/" + name)
                 missing.append(name)
-            case 6 where !missing.isEmpty:
-                event = "missing export back"
+            case "missing export back":
                 let name = missing.removeFirst()
                 try fm.copyItem(atPath: shadow + "/" + name, toPath: inbox + "/" + name)
-            case 7 where !missing.isEmpty:
-                event = "rebuild, forgetting the missing"
+            case "rebuild, forgetting the missing":
                 flags = ["--rebuild", "--forget-missing"]
                 for name in missing { try fm.removeItem(atPath: shadow + "/" + name) }
                 missing = []
                 shadowVersion += 1
-            case 8 where missing.isEmpty:
-                event = "rebuild"
+            case "rebuild":
                 flags = ["--rebuild"]
             default:
-                event = "nothing new"
+                break
             }
             events[event, default: 0] += 1
             let crashPoint = random.next(3) == 0 ? Self.crashPoints[random.next(Self.crashPoints.count)] : nil
@@ -176,40 +221,43 @@ final class NightlyHistoryPropertyTests: XCTestCase {
 
             let expecting = expectedVersion == shadowVersion
                 ? nil : Background(["run", "--input", shadow, "--out", adHoc] + common)
-            func finishExpected() throws {
-                guard let run = try expecting?.wait(), expectedVersion != shadowVersion else { return }
-                XCTAssertEqual(run.status, 0, failure(step, "the ad-hoc run failed: \(run.stderr)"))
+            /// Takes the ad-hoc run's outputs as the expected ones; its error if it failed.
+            func finishExpected() throws -> String? {
+                guard let run = try expecting?.wait(), expectedVersion != shadowVersion else { return nil }
+                guard run.status == 0 else { return "the ad-hoc run failed (\(run.status)): \(run.stderr)" }
                 expected = try deterministicOutputs(adHoc)
                 expectedVersion = shadowVersion
+                return nil
             }
             if let crashPoint {
                 events["killed run", default: 0] += 1
                 events["killed at " + crashPoint, default: 0] += 1
                 let previous = try deterministicOutputs(out)
                 let killed = try nightly(flags, crashAt: crashPoint)
-                try finishExpected()
+                if let error = try finishExpected() { return stop(step, error) }
                 XCTAssertEqual(killed.status, 9, failure(step, "not killed by SIGKILL: \(killed.stderr)"))
-                if let broken = try brokenSet(out) { return XCTFail(failure(step, "after the kill the outputs are a mix: \(broken)")) }
+                if let broken = try brokenSet(out) { return stop(step, "after the kill the outputs are a mix: \(broken)") }
                 let early = crashPoint == "after-read" || crashPoint == "before-publish"
                 if try deterministicOutputs(out) != (early ? previous : expected) {
-                    return XCTFail(failure(step, early ? "the kill changed the previous outputs" : "the kill left other than the new outputs"))
+                    return stop(step, early ? "the kill changed the previous outputs" : "the kill left other than the new outputs")
                 }
             }
             let run = try nightly(flags)
-            try finishExpected()
-            guard run.status == 0 else { return XCTFail(failure(step, "the nightly run failed (\(run.status)): \(run.stderr)")) }
+            if let error = try finishExpected() { return stop(step, error) }
+            guard run.status == 0 else { return stop(step, "the nightly run failed (\(run.status)): \(run.stderr)") }
             let stateful = try deterministicOutputs(out)
             XCTAssertFalse(expected.isEmpty, failure(step, "the ad-hoc run wrote no CSVs"))
             if stateful.keys.sorted() != expected.keys.sorted() {
-                return XCTFail(failure(step, "outputs \(stateful.keys.sorted()) are not the ad-hoc run's \(expected.keys.sorted())"))
+                return stop(step, "outputs \(stateful.keys.sorted()) are not the ad-hoc run's \(expected.keys.sorted())")
             }
             let differing = expected.keys.sorted().filter { stateful[$0] != expected[$0] }
-            if !differing.isEmpty { return XCTFail(failure(step, "\(differing) differ from one run over the exports the state holds")) }
+            if !differing.isEmpty { return stop(step, "\(differing) differ from one run over the exports the state holds") }
             if crashPoint != nil {
                 let leftovers = try fm.contentsOfDirectory(atPath: folder).filter { $0.contains(".staging-") }
                 XCTAssertEqual(leftovers, [], failure(step, "abandoned staging folders are cleaned up"))
             }
         }
+        return true
     }
 }
 
