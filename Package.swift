@@ -93,7 +93,7 @@ let package = Package(
         .testTarget(name: "PipelineTests", dependencies: ["Pipeline", "Grouping", "SampleData", "GuestPipeTestSupport",
                                                           .product(name: "GRDB", package: "GRDB.swift")]),
         .testTarget(name: "SampleDataTests", dependencies: ["SampleData", "Ingest", "GuestPipeTestSupport"]),
-        .testTarget(name: "EndToEndTests", dependencies: ["guestpipe", "Reports", "Pipeline", "GuestPipeTestSupport"]),
+        .testTarget(name: "EndToEndTests", dependencies: ["guestpipe", "Grouping", "Reports", "Pipeline", "GuestPipeTestSupport"]),
     ],
     swiftLanguageModes: [.v6],
     cxxLanguageStandard: .cxx17
