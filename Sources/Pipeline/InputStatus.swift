@@ -13,8 +13,8 @@ public struct InputStatus {
     public var modified: Int64?
     public var hash: String?
 
-    /// Same path, size and modification time: unchanged without reading; otherwise the content
-    /// hash decides. Files the state knows but the inputs lack are missing. Paths are compared
+    /// Same path, size and modification time: unchanged without reading (under `rebuild`, read
+    /// again but not hashed again); otherwise the content hash decides. Files the state knows but the inputs lack are missing. Paths are compared
     /// by their canonical spelling (`canonical`), and a file the state knows keeps the spelling
     /// it was stored under: a cron job that names `/data/inbox` and a person who runs from
     /// `/data` with `inbox` mean the same exports.
@@ -32,8 +32,9 @@ public struct InputStatus {
             let modified = Int64(((attributes?[.modificationDate] as? Date)?.timeIntervalSince1970 ?? 0) * 1_000_000_000)
             var status = InputStatus(path: path, status: .new, stored: known[key], size: size, modified: modified, hash: nil)
             if let previous = known[key] {
-                if !rebuild, previous.size == size, previous.modified == modified {
-                    status.status = .unchanged
+                if previous.size == size, previous.modified == modified {
+                    // A rebuild reads it again all the same; its content hash is the stored one.
+                    status.status = rebuild ? .changed : .unchanged
                     status.hash = previous.contentHash
                 } else {
                     let hash = try Hashing.sha256Hex(file: path)

@@ -131,10 +131,13 @@ public enum LedgerBuilder {
     }
 }
 
-/// A state archive's bytes and their SHA-256 (hex), made beside the reading.
+/// A state archive's bytes and their SHA-256 (hex), made beside the reading; or, when the
+/// state already holds an intact archive of the same export written by this very build
+/// (`reused`), only that archive's SHA-256: the commit keeps the stored bytes.
 public struct EncodedArchive {
     public let bytes: [UInt8]
     public let sha256: String
+    public var reused = false
 }
 
 /// Batches read before their turn (the undated exports), handed out once each so that a merged

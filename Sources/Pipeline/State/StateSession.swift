@@ -87,6 +87,19 @@ struct StateSession {
         return (sources, warnings)
     }
 
+    /// Exports read in this run whose content the state holds unchanged, archived by this
+    /// build (`BuildIdentity`): a rebuild may keep their stored archives. Empty when the build
+    /// cannot identify itself.
+    func reusableArchives() -> [String: StoredFile] {
+        let build = BuildIdentity.current
+        guard !build.isEmpty else { return [:] }
+        var result: [String: StoredFile] = [:]
+        for input in inputs where input.status == .new || input.status == .changed {
+            if let stored = input.stored, stored.archivedBy == build, stored.contentHash == input.hash { result[input.path] = stored }
+        }
+        return result
+    }
+
     /// Whether this run changes the state (not a window, not a report).
     func commits(_ settings: RunSettings) -> Bool { store != nil && !settings.isWindow && !settings.reportOnly }
 }

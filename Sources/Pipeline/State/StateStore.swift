@@ -20,6 +20,8 @@ public struct StoredFile: Sendable {
     public var lastCreated: Int64?
     public var csvBytes: Int64
     public var ingestedAt: String
+    /// The build that wrote the archive (`BuildIdentity`); empty before schema 6.
+    public var archivedBy = ""
 
     /// The reader's report as it was when the file was ingested.
     var report: FileReport {
@@ -61,7 +63,7 @@ public struct StoredRun: Equatable, Sendable {
 /// damaged or not guestpipe's is refused with an error naming the way out, never taken as a new
 /// state.
 public final class StateStore {
-    public static let schemaVersion = 5
+    public static let schemaVersion = 6
     public let directory: String
     let queue: DatabaseQueue
 
@@ -259,6 +261,21 @@ public final class StateStore {
             }
             try db.execute(sql: "UPDATE meta SET value = ? WHERE key = 'schema_version'", arguments: [5])
         }
+        // Archives move to a table of their own: a column after an archive in a row could only
+        // be read by walking the archive's overflow pages, so listing the files read every
+        // archive (hundreds of megabytes for a year of exports). Each file also records the
+        // build that wrote its archive, so that a rebuild by the same build can keep an intact
+        // archive instead of encoding the same bytes again; archives from before are re-encoded.
+        migrator.registerMigration("v6: archives apart, with their build") { db in
+            try db.create(table: "archives") { t in
+                t.primaryKey("path", .text)
+                t.column("archive", .blob).notNull()
+            }
+            try db.execute(sql: "INSERT INTO archives(path, archive) SELECT path, archive FROM files")
+            try db.execute(sql: "ALTER TABLE files DROP COLUMN archive")
+            try db.alter(table: "files") { t in t.add(column: "archived_by", .text).notNull().defaults(to: "") }
+            try db.execute(sql: "UPDATE meta SET value = ? WHERE key = 'schema_version'", arguments: [6])
+        }
         return migrator
     }
 
@@ -268,19 +285,30 @@ public final class StateStore {
 
     public func files() throws -> [StoredFile] {
         try guarded { try queue.read { db in
-            try Row.fetchAll(db, sql: "SELECT path, size, modified, content_hash, export_day, rows, payments, rejects, layout, compression, first_created, last_created, csv_bytes, ingested_at FROM files ORDER BY path").map { row in
+            try Row.fetchAll(db, sql: "SELECT path, size, modified, content_hash, export_day, rows, payments, rejects, layout, compression, first_created, last_created, csv_bytes, ingested_at, archived_by FROM files ORDER BY path").map { row in
                 StoredFile(path: row["path"], size: row["size"], modified: row["modified"], contentHash: row["content_hash"],
                            exportDay: row["export_day"], rows: row["rows"], payments: row["payments"], rejects: row["rejects"],
                            layout: row["layout"], compression: row["compression"], firstCreated: row["first_created"],
-                           lastCreated: row["last_created"], csvBytes: row["csv_bytes"], ingestedAt: row["ingested_at"])
+                           lastCreated: row["last_created"], csvBytes: row["csv_bytes"], ingestedAt: row["ingested_at"],
+                           archivedBy: row["archived_by"])
             }
         } }
+    }
+
+    static let selectArchive = "SELECT archives.archive, files.archive_sha256 FROM files JOIN archives USING (path) WHERE path = ?"
+
+    /// The SHA-256 of an export's stored archive when its bytes still match it; nil when the
+    /// archive is missing or damaged (then it must be encoded again).
+    func intactArchiveSHA256(of file: StoredFile) -> String? {
+        guard let row = try? queue.read({ db in try Row.fetchOne(db, sql: Self.selectArchive, arguments: [file.path]) }),
+              let data = row["archive"] as Data?, let stored = row["archive_sha256"] as String? else { return nil }
+        return Hashing.sha256Hex([UInt8](data)) == stored ? stored : nil
     }
 
     /// The stored archive of an export, after checking its SHA-256: a flipped bit is an error
     /// naming the export, never different guests or totals.
     public func archive(of path: String) throws -> [UInt8] {
-        let row = try guarded { try queue.read { db in try Row.fetchOne(db, sql: "SELECT archive, archive_sha256 FROM files WHERE path = ?", arguments: [path]) } }
+        let row = try guarded { try queue.read { db in try Row.fetchOne(db, sql: Self.selectArchive, arguments: [path]) } }
         guard let row, let data = row["archive"] as Data? else {
             throw GuestPipeError(.corruptInput, "the state has no archive for this file", fix: "run with --rebuild", at: SourceLocation(file: path))
         }
@@ -325,9 +353,14 @@ public final class StateStore {
     public func previousRegistry() throws -> [String: RegisteredGuest]? {
         guard try lastRunID() > 0 else { return nil }
         return try guarded { try queue.read { db in
-            Dictionary(try Row.fetchAll(db, sql: "SELECT guest_id, anchor_type, first_payment, tier, disputes FROM guests").map {
-                ($0[0] as String, RegisteredGuest(anchorType: $0[1], firstPayment: $0[2], tier: $0[3], disputes: $0[4]))
-            }, uniquingKeysWith: { $1 })
+            var registry: [String: RegisteredGuest] = [:]
+            registry.reserveCapacity(try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM guests") ?? 0)
+            // A cursor reuses one row: fetching half a million `Row`s first cost about a second.
+            let rows = try Row.fetchCursor(db, sql: "SELECT guest_id, anchor_type, first_payment, tier, disputes FROM guests")
+            while let row = try rows.next() {
+                registry[row[0]] = RegisteredGuest(anchorType: row[1], firstPayment: row[2], tier: row[3], disputes: row[4])
+            }
+            return registry
         } }
     }
 
@@ -398,6 +431,12 @@ public final class StateStore {
         public var run: (startedAt: String, finishedAt: String, kind: String, newFiles: Int, changedFiles: Int, missingFiles: Int, payments: Int, guests: Int, output: String)
     }
 
+    /// Drops an export and its archive.
+    private static func forget(_ path: String, in db: Database) throws {
+        try db.execute(sql: "DELETE FROM files WHERE path = ?", arguments: [path])
+        try db.execute(sql: "DELETE FROM archives WHERE path = ?", arguments: [path])
+    }
+
     public func commit(_ commit: Commit) throws {
         // Encoded before the transaction, so the database is locked only for the writes.
         let snapshot = try commit.membership.map { membership -> (bytes: [UInt8], sha256: String) in
@@ -412,35 +451,35 @@ public final class StateStore {
         try guarded { try queue.inDatabase { db in try db.execute(sql: "PRAGMA cache_size = -1048576") } }
         defer { _ = try? queue.inDatabase { db in try db.execute(sql: "PRAGMA cache_size = -2000") } }
         try guarded { try queue.write { db in
-            // A rebuild keeps the rows of the exports it read again, so an archive whose bytes
-            // did not change is not written again (hundreds of megabytes for a year of exports).
+            // A rebuild keeps the rows of the exports it read again, so an archive it kept
+            // (`reused`: intact, and written by this build) is not written again (hundreds of
+            // megabytes for a year of exports).
             if commit.replaceAll {
                 let kept = Set(commit.upserts.map(\.file.path))
                 for path in try String.fetchAll(db, sql: "SELECT path FROM files") where !kept.contains(path) {
-                    try db.execute(sql: "DELETE FROM files WHERE path = ?", arguments: [path])
+                    try StateStore.forget(path, in: db)
                 }
             }
-            for path in commit.removals { try db.execute(sql: "DELETE FROM files WHERE path = ?", arguments: [path]) }
-            let storedSHA256 = Dictionary(try Row.fetchAll(db, sql: "SELECT path, archive_sha256 FROM files").map { ($0[0] as String, $0[1] as String) },
-                                          uniquingKeysWith: { first, _ in first })
+            for path in commit.removals { try StateStore.forget(path, in: db) }
             for (file, archive) in commit.upserts {
-                if storedSHA256[file.path] == archive.sha256 {
+                if archive.reused {
                     try db.execute(sql: """
                         UPDATE files SET size = ?, modified = ?, content_hash = ?, export_day = ?, rows = ?, payments = ?, rejects = ?,
-                            layout = ?, compression = ?, first_created = ?, last_created = ?, csv_bytes = ?, ingested_at = ?
+                            layout = ?, compression = ?, first_created = ?, last_created = ?, csv_bytes = ?, ingested_at = ?, archived_by = ?
                         WHERE path = ?
                         """, arguments: [file.size, file.modified, file.contentHash, file.exportDay, file.rows, file.payments, file.rejects,
                                          file.layout, file.compression, file.firstCreated, file.lastCreated, file.csvBytes, file.ingestedAt,
-                                         file.path])
+                                         BuildIdentity.current, file.path])
                     continue
                 }
                 try db.execute(sql: """
                     INSERT OR REPLACE INTO files(path, size, modified, content_hash, export_day, rows, payments, rejects, layout, compression,
-                        first_created, last_created, csv_bytes, ingested_at, archive, archive_sha256)
+                        first_created, last_created, csv_bytes, ingested_at, archive_sha256, archived_by)
                     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                     """, arguments: [file.path, file.size, file.modified, file.contentHash, file.exportDay, file.rows, file.payments,
                                      file.rejects, file.layout, file.compression, file.firstCreated, file.lastCreated, file.csvBytes,
-                                     file.ingestedAt, Data(archive.bytes), archive.sha256])
+                                     file.ingestedAt, archive.sha256, BuildIdentity.current])
+                try db.execute(sql: "INSERT OR REPLACE INTO archives(path, archive) VALUES (?, ?)", arguments: [file.path, Data(archive.bytes)])
             }
             for (key, value) in commit.meta {
                 try db.execute(sql: "INSERT OR REPLACE INTO meta(key, value) VALUES (?, ?)", arguments: [key, value])
