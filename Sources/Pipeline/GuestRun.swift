@@ -181,7 +181,7 @@ public enum GuestRun {
         /// What changed since the previous run on the state (nil without one).
         let diff: RunDiff?
         /// The guest registry the run started from (nil without a state or before its first run).
-        let registry: [String: StateStore.RegisteredGuest]?
+        let registry: [String: StateStore.PreviousGuest]?
 
         func result(publisher: Publisher, session: StateSession, settings: RunSettings, seconds: Double) -> RunOutcome {
             let built = summary.built
@@ -240,7 +240,7 @@ public enum GuestRun {
 
     /// Commits the state in one transaction, after the outputs are published.
     static func commit(_ session: StateSession, _ built: LedgerBuilder.Built, _ grouped: Grouped, _ changes: IDChanges,
-                       _ review: Review, _ diff: RunDiff?, _ registry: [String: StateStore.RegisteredGuest]?,
+                       _ review: Review, _ diff: RunDiff?, _ registry: [String: StateStore.PreviousGuest]?,
                        _ settings: RunSettings, clock: StageClock) throws {
         guard let store = session.store else { return }
         let inputs = session.inputs
@@ -258,14 +258,22 @@ public enum GuestRun {
             commit.upserts.append((StoredFile(input, report: fresh.report, ingestedAt: now), archive))
         }
         let tierOf = Dictionary(review.queue.map { ($0.guestID, $0.tier.rawValue) }, uniquingKeysWith: { $1 })
-        // Half a million registry rows, each with its first payment's key as a string: both halves at once.
+        // Half a million registry rows, each with its first payment's key as a string: both
+        // halves at once, each written in place (no second copy of the list).
         let guests = grouped.guests, half = guests.count / 2
-        commit.guests = try ParallelWork.map(2) { part in
-            (part == 0 ? guests[..<half] : guests[half...]).map {
-                ($0.id, StateStore.RegisteredGuest(anchorType: $0.anchor.kind.rawValue, firstPayment: built.ledger.key($0.payments[0]),
-                                                   tier: tierOf[$0.id] ?? "none", disputes: $0.disputes))
+        commit.guests = Array(unsafeUninitializedCapacity: guests.count) { rows, count in
+            count = 0
+            guard let base = rows.baseAddress else { return }
+            ParallelWork.perform(2) { part in
+                for index in part == 0 ? 0..<half : half..<guests.count {
+                    let guest = guests[index]
+                    (base + index).initialize(to: (guest.id, StateStore.RegisteredGuest(
+                        anchorType: guest.anchor.kind.rawValue, firstPayment: built.ledger.key(guest.payments[0]),
+                        tier: tierOf[guest.id] ?? "none", disputes: guest.disputes)))
+                }
             }
-        }.flatMap { $0 }
+            count = guests.count
+        }
         commit.previousGuests = registry
         commit.idChanges = changes.new
         commit.membership = changes.membership

@@ -340,25 +340,45 @@ public final class StateStore {
         } }
     }
 
-    /// One guest of the registry as the last run left it.
+    /// One guest of the registry, as a run writes it.
     public struct RegisteredGuest: Equatable {
         public var anchorType: String
         public var firstPayment: String
         public var tier: String
         public var disputes: Int
+
+        /// A digest of the whole row, to compare it with the previous registry without keeping
+        /// that registry's strings. Valid within one process (`Hasher` is seeded per process).
+        var digest: Int {
+            var hasher = Hasher()
+            hasher.combine(anchorType)
+            hasher.combine(firstPayment)
+            hasher.combine(tier)
+            hasher.combine(disputes)
+            return hasher.finalize()
+        }
+    }
+
+    /// A guest of the previous registry as a run keeps it: what the run diff compares, and the
+    /// digest of the row for the commit (half a million first-payment keys are not kept).
+    public struct PreviousGuest: Equatable {
+        public let tier: String
+        public let disputes: Int
+        let digest: Int
     }
 
     /// The registry as the previous run left it, by guest id; nil before the first run. The run
     /// compares its review with it, and its commit writes only the guests that differ.
-    public func previousRegistry() throws -> [String: RegisteredGuest]? {
+    public func previousRegistry() throws -> [String: PreviousGuest]? {
         guard try lastRunID() > 0 else { return nil }
         return try guarded { try queue.read { db in
-            var registry: [String: RegisteredGuest] = [:]
+            var registry: [String: PreviousGuest] = [:]
             registry.reserveCapacity(try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM guests") ?? 0)
             // A cursor reuses one row: fetching half a million `Row`s first cost about a second.
             let rows = try Row.fetchCursor(db, sql: "SELECT guest_id, anchor_type, first_payment, tier, disputes FROM guests")
             while let row = try rows.next() {
-                registry[row[0]] = RegisteredGuest(anchorType: row[1], firstPayment: row[2], tier: row[3], disputes: row[4])
+                let guest = RegisteredGuest(anchorType: row[1], firstPayment: row[2], tier: row[3], disputes: row[4])
+                registry[row[0]] = PreviousGuest(tier: guest.tier, disputes: guest.disputes, digest: guest.digest)
             }
             return registry
         } }
@@ -421,7 +441,7 @@ public final class StateStore {
         public var guests: [(id: String, guest: RegisteredGuest)] = []
         /// The registry this run started from (`previousRegistry`): only guests that differ
         /// from it are written. Nil: the registry is written whole.
-        public var previousGuests: [String: RegisteredGuest]?
+        public var previousGuests: [String: PreviousGuest]?
         public var idChanges: [IDChange] = []
         /// This run's membership, for the next run's id changes.
         var membership: MembershipSnapshot?
@@ -497,7 +517,7 @@ public final class StateStore {
             for (id, guest) in commit.guests {
                 if let before = commit.previousGuests?[id] {
                     kept += 1
-                    if before == guest { continue }
+                    if before.digest == guest.digest { continue }
                 }
                 try insertGuest.execute(arguments: [id, guest.anchorType, guest.firstPayment, guest.tier, guest.disputes])
             }
