@@ -211,8 +211,7 @@ public enum GuestRun {
         }
         let registry = try session.store?.previousRegistry()
         let diff = registry.map {
-            RunDiff.compute(guests: grouped.guests, queue: review.queue, previous: $0.mapValues { (tier: $0.tier, disputes: $0.disputes) },
-                            changes: changes.new, lineage: changes.lineage)
+            RunDiff.compute(guests: grouped.guests, queue: review.queue, previous: $0, changes: changes.new, lineage: changes.lineage)
         }
         let hubs = HubReport.make(grouping: grouped.grouping, guestIDsByGroup: grouped.idOfGroup)
         // Most widely shared first, as the summary and the report list them.

@@ -70,7 +70,7 @@ extension RunDiff {
     /// What a run changed since the previous run: `previous` is that run's tier and disputes
     /// per guest id. A guest's "before" is its own id's and those of the guests it came from (T
     /// with a lineage, else the old ids recorded into it).
-    static func compute(guests: [GuestSummary], queue: [ReviewEntry], previous: [String: (tier: String, disputes: Int)],
+    static func compute(guests: [GuestSummary], queue: [ReviewEntry], previous: [String: StateStore.PreviousGuest],
                         changes: [IDChange], lineage: GuestLineage?) -> RunDiff {
         let recordedInto = lineage == nil ? Dictionary(grouping: changes, by: \.new).mapValues { $0.map(\.old) } : [:]
         func predecessors(_ guest: Int) -> [String] {

@@ -482,16 +482,6 @@ public final class StateStore {
             }
             for path in commit.removals { try StateStore.forget(path, in: db) }
             for (file, archive) in commit.upserts {
-                if archive.reused {
-                    try db.execute(sql: """
-                        UPDATE files SET size = ?, modified = ?, content_hash = ?, export_day = ?, rows = ?, payments = ?, rejects = ?,
-                            layout = ?, compression = ?, first_created = ?, last_created = ?, csv_bytes = ?, ingested_at = ?, archived_by = ?
-                        WHERE path = ?
-                        """, arguments: [file.size, file.modified, file.contentHash, file.exportDay, file.rows, file.payments, file.rejects,
-                                         file.layout, file.compression, file.firstCreated, file.lastCreated, file.csvBytes, file.ingestedAt,
-                                         BuildIdentity.current, file.path])
-                    continue
-                }
                 try db.execute(sql: """
                     INSERT OR REPLACE INTO files(path, size, modified, content_hash, export_day, rows, payments, rejects, layout, compression,
                         first_created, last_created, csv_bytes, ingested_at, archive_sha256, archived_by)
@@ -499,7 +489,9 @@ public final class StateStore {
                     """, arguments: [file.path, file.size, file.modified, file.contentHash, file.exportDay, file.rows, file.payments,
                                      file.rejects, file.layout, file.compression, file.firstCreated, file.lastCreated, file.csvBytes,
                                      file.ingestedAt, archive.sha256, BuildIdentity.current])
-                try db.execute(sql: "INSERT OR REPLACE INTO archives(path, archive) VALUES (?, ?)", arguments: [file.path, Data(archive.bytes)])
+                if !archive.reused {
+                    try db.execute(sql: "INSERT OR REPLACE INTO archives(path, archive) VALUES (?, ?)", arguments: [file.path, Data(archive.bytes)])
+                }
             }
             for (key, value) in commit.meta {
                 try db.execute(sql: "INSERT OR REPLACE INTO meta(key, value) VALUES (?, ?)", arguments: [key, value])
