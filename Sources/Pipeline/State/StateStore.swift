@@ -295,30 +295,36 @@ public final class StateStore {
         } }
     }
 
-    static let selectArchive = "SELECT archives.archive, files.archive_sha256 FROM files JOIN archives USING (path) WHERE path = ?"
-
     /// The SHA-256 of an export's stored archive when its bytes still match it; nil when the
     /// archive is missing or damaged (then it must be encoded again).
     func intactArchiveSHA256(of file: StoredFile) -> String? {
-        guard let row = try? queue.read({ db in try Row.fetchOne(db, sql: Self.selectArchive, arguments: [file.path]) }),
-              let data = row["archive"] as Data?, let stored = row["archive_sha256"] as String? else { return nil }
-        return Hashing.sha256Hex([UInt8](data)) == stored ? stored : nil
+        guard let stored = try? storedArchive(file.path), stored.intact else { return nil }
+        return stored.sha256
     }
 
     /// The stored archive of an export, after checking its SHA-256: a flipped bit is an error
     /// naming the export, never different guests or totals.
     public func archive(of path: String) throws -> [UInt8] {
-        let row = try guarded { try queue.read { db in try Row.fetchOne(db, sql: Self.selectArchive, arguments: [path]) } }
-        guard let row, let data = row["archive"] as Data? else {
+        guard let stored = try guarded({ try storedArchive(path) }) else {
             throw GuestPipeError(.corruptInput, "the state has no archive for this file", fix: "run with --rebuild", at: SourceLocation(file: path))
         }
-        let bytes = [UInt8](data)
-        guard Hashing.sha256Hex(bytes) == (row["archive_sha256"] as String? ?? "") else {
+        guard stored.intact else {
             throw GuestPipeError(.corruptInput, "the state's copy of this export is damaged (its checksum does not match)",
                                  fix: "run once with --rebuild to read the exports again (every export must be present)",
                                  at: SourceLocation(file: path))
         }
-        return bytes
+        return stored.bytes
+    }
+
+    /// An export's stored archive, its recorded SHA-256, and whether the bytes still match it.
+    private func storedArchive(_ path: String) throws -> (bytes: [UInt8], sha256: String, intact: Bool)? {
+        let row = try queue.read { db in
+            try Row.fetchOne(db, sql: "SELECT archives.archive, files.archive_sha256 FROM files JOIN archives USING (path) WHERE path = ?",
+                             arguments: [path])
+        }
+        guard let row, let data = row["archive"] as Data? else { return nil }
+        let bytes = [UInt8](data), sha256 = row["archive_sha256"] as String? ?? ""
+        return (bytes, sha256, Hashing.sha256Hex(bytes) == sha256)
     }
 
     /// Guest registry: id → first payment key.
