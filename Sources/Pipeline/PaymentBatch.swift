@@ -29,7 +29,35 @@ public final class PaymentBatch {
         return ids
     }()
 
-    deinit { recent.deallocate() }
+    /// Pool id per four-digit card last4 (0 until first seen): a file holds thousands of
+    /// distinct last4 values, so the 40 KB table stays in cache where the pool's hash table,
+    /// shared with phones and names, would miss.
+    private let last4Ids: UnsafeMutablePointer<UInt32> = {
+        let ids = UnsafeMutablePointer<UInt32>.allocate(capacity: 10_000)
+        ids.initialize(repeating: 0, count: 10_000)
+        return ids
+    }()
+
+    deinit {
+        recent.deallocate()
+        last4Ids.deallocate()
+    }
+
+    @inline(__always)
+    private func internLast4(_ value: UnsafeBufferPointer<UInt8>) -> UInt32 {
+        guard value.count == 4 else { return pool.intern(bytes: value) }
+        var index = 0
+        for byte in value {
+            let digit = byte &- 0x30
+            guard digit < 10 else { return pool.intern(bytes: value) }
+            index = index * 10 + Int(digit)
+        }
+        let known = last4Ids[index]
+        if known != 0 { return known }
+        let id = pool.intern(bytes: value)
+        last4Ids[index] = id
+        return id
+    }
 
     @inline(__always)
     private func internRepeating(_ value: UnsafeBufferPointer<UInt8>, _ slot: Int) -> UInt32 {
@@ -73,7 +101,7 @@ public final class PaymentBatch {
         entry.phone = payment.withText(.phone) { pool.intern(bytes: $0) }
         entry.name = payment.withText(.name) { pool.intern(bytes: $0) }
         entry.brand = payment.withText(.cardBrand) { internRepeating($0, 0) }
-        entry.last4 = payment.withText(.cardLast4) { pool.intern(bytes: $0) }
+        entry.last4 = payment.withText(.cardLast4) { internLast4($0) }
         entry.billingCountry = payment.withText(.billingCountry) { internRepeating($0, 1) }
         entry.disputeStatus = payment.withDisputeStatus { internRepeating($0, 2) }
         entry.disputeReason = payment.withText(.disputeReason) { internRepeating($0, 3) }
