@@ -51,16 +51,33 @@ public enum CardTestingDetector {
         let shape = shapeOf(ledger: ledger, grouping: grouping, thresholds: thresholds)
         let ids = grouping.identifiers
         let gap = Int64(thresholds.burstGapMinutes * 60)
-        var byEmail: [IdentifierID: [Int]] = [:], byPhone: [IdentifierID: [Int]] = [:]
-        for index in shape.ordered {
-            if ids.email[index].isIdentifier { byEmail[ids.email[index], default: []].append(index) }
-            if ids.phone[index].isIdentifier { byPhone[ids.phone[index], default: []].append(index) }
+        // The shaped payments per email and per phone, in identifier order and time order
+        // within each: packed (identifier, position in time order) and sorted, so no dictionary
+        // and no array per identifier is made (most identifiers have one payment).
+        var emailPairs: [UInt64] = [], phonePairs: [UInt64] = []
+        for (position, index) in shape.ordered.enumerated() {
+            if ids.email[index].isIdentifier { emailPairs.append(UInt64(ids.email[index].rawValue) << 32 | UInt64(position)) }
+            if ids.phone[index].isIdentifier { phonePairs.append(UInt64(ids.phone[index].rawValue) << 32 | UInt64(position)) }
         }
+        emailPairs.sort()
+        phonePairs.sort()
         var bursts: [CardTestingBurst] = []
-        for (scope, groups) in [(CardTestingBurst.Scope.email, byEmail), (.phone, byPhone)] {
-            for id in groups.keys.sorted(by: { $0.rawValue < $1.rawValue }) {
-                let members = groups[id]!
-                let failed = members.filter { ledger.entries[$0].status == .failed }
+        let entries = ledger.entries
+        for (scope, pairs) in [(CardTestingBurst.Scope.email, emailPairs), (.phone, phonePairs)] {
+            var start = 0
+            while start < pairs.count {
+                let key = pairs[start] >> 32
+                var end = start
+                var anyFailed = false
+                while end < pairs.count && pairs[end] >> 32 == key {
+                    anyFailed = anyFailed || entries[shape.ordered[Int(pairs[end] & 0xFFFF_FFFF)]].status == .failed
+                    end += 1
+                }
+                defer { start = end }
+                guard anyFailed else { continue }
+                let members = pairs[start..<end].map { shape.ordered[Int($0 & 0xFFFF_FFFF)] }
+                let failed = members.filter { entries[$0].status == .failed }
+                let id = scope == .email ? ids.email[members[0]] : ids.phone[members[0]]
                 for run in chains(failed, gap: gap, ledger: ledger) {
                     let burst = make(run, members: members, scope, ids.table[id].value, ledger, thresholds)
                     if qualifies(burst, thresholds) && !bursts.contains(where: { $0.payments == burst.payments }) { bursts.append(burst) }

@@ -18,7 +18,13 @@ public struct GuestIDGenerator {
         var text = anchor
         text.withUTF8 { hmac.update(data: UnsafeRawBufferPointer($0)) }
         let mac = hmac.finalize()
-        return "gcus_" + Base32.encode(Array(mac.prefix(15)))
+        // Written straight into the string's storage: one allocation per id, not four.
+        return mac.withUnsafeBytes { digest in
+            String(unsafeUninitializedCapacity: 29) { output in
+                for (offset, byte) in "gcus_".utf8.enumerated() { output[offset] = byte }
+                return 5 + Base32.encode(UnsafeRawBufferPointer(rebasing: digest[0..<15]), into: UnsafeMutableBufferPointer(rebasing: output[5...]))
+            }
+        }
     }
 
     /// A short fingerprint of the key, safe to record (it reveals nothing usable).
@@ -33,18 +39,31 @@ enum Base32 {
     static let alphabet = Array("abcdefghijklmnopqrstuvwxyz234567".utf8)
 
     static func encode(_ bytes: [UInt8]) -> String {
-        var output: [UInt8] = []
+        let characters = (bytes.count * 8 + 4) / 5
+        return bytes.withUnsafeBytes { input in
+            String(unsafeUninitializedCapacity: characters) { encode(input, into: $0) }
+        }
+    }
+
+    /// Writes the encoding of `bytes` into `output` (room for ⌈8·count/5⌉ characters) and
+    /// returns the characters written.
+    static func encode(_ bytes: UnsafeRawBufferPointer, into output: UnsafeMutableBufferPointer<UInt8>) -> Int {
+        var written = 0
         var buffer: UInt32 = 0
         var bits = 0
         for byte in bytes {
             buffer = buffer << 8 | UInt32(byte)
             bits += 8
             while bits >= 5 {
-                output.append(alphabet[Int(buffer >> UInt32(bits - 5) & 31)])
+                output[written] = alphabet[Int(buffer >> UInt32(bits - 5) & 31)]
+                written += 1
                 bits -= 5
             }
         }
-        if bits > 0 { output.append(alphabet[Int(buffer << UInt32(5 - bits) & 31)]) }
-        return String(decoding: output, as: UTF8.self)
+        if bits > 0 {
+            output[written] = alphabet[Int(buffer << UInt32(5 - bits) & 31)]
+            written += 1
+        }
+        return written
     }
 }

@@ -17,12 +17,17 @@ public struct CurrencyTotals: Sendable, Equatable {
     /// Adds one payment per the contract: gross over succeeded payments, refunds, disputes
     /// (not inquiries), losses of disputes whose status is `lost`.
     public mutating func add(_ entry: LedgerEntry, ledger: PaymentLedger) {
+        add(entry, disputeKind: ledger.disputeKind(entry))
+    }
+
+    /// `add` with the payment's `PaymentLedger.disputeKind` already known.
+    @inline(__always)
+    public mutating func add(_ entry: LedgerEntry, disputeKind kind: UInt8) {
         if entry.status.isSucceeded {
             gross += entry.amount
             succeeded += 1
         }
         refunded += entry.refunded
-        let kind = ledger.disputeKind(entry)
         if kind > 0 {
             disputed += entry.disputed
             if kind == 2 { disputeLosses += entry.disputed }
@@ -60,15 +65,51 @@ public final class GuestSummary: @unchecked Sendable {
     /// The latest payment that had a card, for the Stripe layout's card columns.
     public var latestCardPayment: Int?
 
+    /// Working arrays of `init`, reused from one guest to the next on a thread: four fewer
+    /// allocations per guest, where summaries built on two threads wait on the allocator's lock.
+    public struct Scratch {
+        var cardLabels: [UInt64] = []
+        var emailIDs: [IdentifierID] = []
+        var phoneIDs: [IdentifierID] = []
+        var totals: [(Currency, CurrencyTotals)] = []
+
+        public init() {}
+
+        init(cardLabels: [UInt64], emailIDs: [IdentifierID], phoneIDs: [IdentifierID], totals: [(Currency, CurrencyTotals)]) {
+            self.cardLabels = cardLabels
+            self.emailIDs = emailIDs
+            self.phoneIDs = phoneIDs
+            self.totals = totals
+        }
+    }
+
     /// Builds the summary of one guest group.
-    public init(id: String, group: GuestGroup, ledger: PaymentLedger, identifiers: PaymentIdentifiers) {
+    public convenience init(id: String, group: GuestGroup, ledger: PaymentLedger, identifiers: PaymentIdentifiers) {
+        var scratch = Scratch()
+        self.init(id: id, group: group, ledger: ledger, identifiers: identifiers, scratch: &scratch)
+    }
+
+    /// Builds the summary of one guest group with `scratch`'s arrays.
+    public init(id: String, group: GuestGroup, ledger: PaymentLedger, identifiers: PaymentIdentifiers, scratch: inout Scratch) {
         self.id = id
         anchor = group.anchor
         payments = group.payments
-        var cardLabels: [UInt64] = [], emailIDs: [IdentifierID] = [], phoneIDs: [IdentifierID] = []
-        var totals: [(Currency, CurrencyTotals)] = []
+        // Moved out of `scratch` (so appending copies nothing) and back in at the end.
+        var cardLabels = scratch.cardLabels, emailIDs = scratch.emailIDs, phoneIDs = scratch.phoneIDs
+        var totals = scratch.totals
+        scratch = Scratch()
+        cardLabels.removeAll(keepingCapacity: true)
+        emailIDs.removeAll(keepingCapacity: true)
+        phoneIDs.removeAll(keepingCapacity: true)
+        totals.removeAll(keepingCapacity: true)
+        defer {
+            scratch = Scratch(cardLabels: cardLabels, emailIDs: emailIDs, phoneIDs: phoneIDs, totals: totals)
+        }
         let pool = ledger.pool
-        ledger.entries.withUnsafeBufferPointer { entries in
+        // The shared arrays are read through buffers taken once per guest: an element read
+        // through the ledger or `identifiers` retains and releases the array, and summaries
+        // are built on two threads, which then contend for the same reference counts.
+        withLedgerBuffers(ledger, identifiers) { entries, kinds, emails, phones in
             for index in group.payments {
                 let entry = entries[index]
                 firstCreated = min(firstCreated, entry.created)
@@ -77,13 +118,14 @@ public final class GuestSummary: @unchecked Sendable {
                 if entry.status.isSucceeded { succeeded += 1 }
                 if entry.status == .failed { failed += 1 }
                 if entry.refunded > 0 { refundedPayments += 1 }
-                if ledger.disputeKind(entry) > 0 { disputes += 1 }
+                let kind = Int(entry.disputeStatus) < kinds.count ? kinds[Int(entry.disputeStatus)] : ledger.disputeKind(entry)
+                if kind > 0 { disputes += 1 }
                 if let currency = entry.currency {
                     if let slot = totals.firstIndex(where: { $0.0 == currency }) {
-                        totals[slot].1.add(entry, ledger: ledger)
+                        totals[slot].1.add(entry, disputeKind: kind)
                     } else {
                         var first = CurrencyTotals()
-                        first.add(entry, ledger: ledger)
+                        first.add(entry, disputeKind: kind)
                         totals.append((currency, first))
                     }
                 }
@@ -91,8 +133,8 @@ public final class GuestSummary: @unchecked Sendable {
                     if entry.brand != 0 || entry.last4 != 0 { cardLabels.append(UInt64(entry.brand) << 32 | UInt64(entry.last4)) }
                     latestCardPayment = index
                 }
-                if identifiers.email[index].isIdentifier { emailIDs.append(identifiers.email[index]) }
-                if identifiers.phone[index].isIdentifier { phoneIDs.append(identifiers.phone[index]) }
+                if emails[index].isIdentifier { emailIDs.append(emails[index]) }
+                if phones[index].isIdentifier { phoneIDs.append(phones[index]) }
             }
         }
         currencyTotals = totals.count == 1 ? [(currency: totals[0].0, totals: totals[0].1)]
@@ -117,5 +159,20 @@ public final class GuestSummary: @unchecked Sendable {
         self.cards = distinct(cardLabels).map { label in
             [pool[UInt32(label >> 32)], pool[UInt32(label & 0xFFFF_FFFF)]].filter { !$0.isEmpty }.joined(separator: " ")
         }.sorted()
+    }
+}
+
+/// Calls `body` with the ledger's entries and dispute kinds and the payments' email and phone
+/// identifier ids as buffers, valid during the call.
+@inline(__always)
+private func withLedgerBuffers<R>(_ ledger: PaymentLedger, _ identifiers: PaymentIdentifiers,
+                                  _ body: (UnsafeBufferPointer<LedgerEntry>, UnsafeBufferPointer<UInt8>,
+                                           UnsafeBufferPointer<IdentifierID>, UnsafeBufferPointer<IdentifierID>) -> R) -> R {
+    ledger.entries.withUnsafeBufferPointer { entries in
+        ledger.disputeKinds.withUnsafeBufferPointer { kinds in
+            identifiers.email.withUnsafeBufferPointer { emails in
+                identifiers.phone.withUnsafeBufferPointer { phones in body(entries, kinds, emails, phones) }
+            }
+        }
     }
 }

@@ -333,9 +333,10 @@ extension GuestRun {
             slots.deallocate()
         }
         ParallelWork.perform(2) { part in
+            var scratch = GuestSummary.Scratch()
             for index in stride(from: part, to: groups.count, by: 2) {
                 slots[index] = GuestSummary(id: generator.id(forAnchor: groups[index].anchor.text), group: groups[index],
-                                            ledger: ledger, identifiers: grouping.identifiers)
+                                            ledger: ledger, identifiers: grouping.identifiers, scratch: &scratch)
             }
         }
         return slots.map { $0! }

@@ -149,9 +149,16 @@ public final class PaymentDecoder {
         let bytes = UnsafeBufferPointer(start: raw.baseAddress!.assumingMemoryBound(to: UInt8.self) + start, count: end - start)
         var nonASCII = false
         var digits = 0
-        for byte in bytes {
-            nonASCII = nonASCII || byte >= 0x80
-            digits &+= byte &- 0x30 < 10 ? 1 : 0
+        if bytes.count >= 13 {
+            for byte in bytes {
+                nonASCII = nonASCII || byte >= 0x80
+                digits &+= byte &- 0x30 < 10 ? 1 : 0
+            }
+        } else {
+            // Too short to hold a card number: only the UTF-8 check is needed.
+            var bits: UInt8 = 0
+            for byte in bytes { bits |= byte }
+            nonASCII = bits >= 0x80
         }
         if !nonASCII && digits < 13 { return try body(bytes) }
         // A phone column's value that libphonenumber accepts as a possible number is a phone,
