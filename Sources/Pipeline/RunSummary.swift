@@ -77,20 +77,42 @@ final class RunSummary: @unchecked Sendable {
     /// Per category and currency: gross, refunded, net, disputed, dispute losses.
     func totals() -> [String: [Currency: CurrencyTotals]] { cachedTotals }
 
+    /// Summed in arrays indexed by category and currency index, then keyed: two dictionary
+    /// look-ups by string per payment cost more than the rest of the sum.
     private static func computeTotals(ledger: PaymentLedger, roles: [PaymentRole]) -> [String: [Currency: CurrencyTotals]] {
-        var totals: [String: [Currency: CurrencyTotals]] = [:]
-        for (index, role) in roles.enumerated() {
-            let category: String
-            switch role {
-            case .guest: category = "guests"
-            case .customer: category = "customers"
-            case .unmatched: category = "unmatched"
-            default: continue
+        let categories = ["guests", "customers", "unmatched", "all"]
+        var sums = [[CurrencyTotals?]](repeating: [], count: categories.count)
+        func add(_ entry: LedgerEntry, _ kind: UInt8, to category: Int) {
+            let currency = Int(entry.currencyIndex)
+            if sums[category].count <= currency {
+                sums[category].append(contentsOf: repeatElement(nil, count: currency + 1 - sums[category].count))
             }
-            let entry = ledger.entries[index]
-            guard let currency = entry.currency else { continue }
-            totals[category, default: [:]][currency, default: CurrencyTotals()].add(entry, ledger: ledger)
-            totals["all", default: [:]][currency, default: CurrencyTotals()].add(entry, ledger: ledger)
+            var sum = sums[category][currency] ?? CurrencyTotals()
+            sum.add(entry, disputeKind: kind)
+            sums[category][currency] = sum
+        }
+        ledger.entries.withUnsafeBufferPointer { entries in
+            for (index, role) in roles.enumerated() {
+                let category: Int
+                switch role {
+                case .guest: category = 0
+                case .customer: category = 1
+                case .unmatched: category = 2
+                default: continue
+                }
+                let entry = entries[index]
+                guard entry.currency != nil else { continue }
+                let kind = ledger.disputeKind(entry)
+                add(entry, kind, to: category)
+                add(entry, kind, to: categories.count - 1)
+            }
+        }
+        var totals: [String: [Currency: CurrencyTotals]] = [:]
+        for (category, byCurrency) in zip(categories, sums) {
+            for (index, sum) in byCurrency.enumerated() {
+                guard let sum, let currency = Currency.at(index: UInt16(index)) else { continue }
+                totals[category, default: [:]][currency] = sum
+            }
         }
         return totals
     }
