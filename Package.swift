@@ -48,7 +48,7 @@ let package = Package(
 
         // MARK: Stage 2 — grouping guest payments into guests: identifiers, policies, guest ids
         .target(name: "Grouping", dependencies: [
-            "GuestPipeCore", "CPhoneNumber", .product(name: "Crypto", package: "swift-crypto"),
+            "GuestPipeCore", "CPhoneNumber", "CPlatform", .product(name: "Crypto", package: "swift-crypto"),
         ]),
 
         // MARK: Fraud review: signals per guest (one per file), card-testing bursts, network ratios

@@ -1,3 +1,4 @@
+import CPlatform
 import GuestPipeCore
 
 /// One payment as the grouping stage keeps it: numbers inline, text as pool ids, the payment
@@ -129,9 +130,19 @@ public final class PaymentLedger {
     /// Merges one file's payments: `entries`, whose keys are in `keys` and whose text ids are
     /// ids in `pool`. Files must come in export order (earliest first).
     public func merge(_ incomingEntries: [LedgerEntry], keys incomingKeys: [UInt8], pool incomingPool: StringPool, fileIndex: UInt32) {
-        var remap = [UInt32](repeating: 0, count: incomingPool.count)
-        for local in 1..<incomingPool.count {
+        // Look-ups into tables of millions of values miss the cache: each slot is asked for
+        // `lookahead` values (or payments) before it is read.
+        let lookahead = 16
+        let incomingCount = incomingPool.count
+        var remap = [UInt32](repeating: 0, count: incomingCount)
+        for local in 1..<incomingCount {
+            if local + lookahead < incomingCount { pool.prefetch(hash: incomingPool.hash(of: UInt32(local + lookahead))) }
             remap[local] = incomingPool.withBytes(UInt32(local)) { pool.intern(bytes: $0, hash: incomingPool.hash(of: UInt32(local))) }
+        }
+        let keyHashes = incomingKeys.withUnsafeBufferPointer { incomingKeys in
+            incomingEntries.map { entry in
+                StringPool.hash(UnsafeBufferPointer(rebasing: incomingKeys[Int(entry.keyOffset)..<Int(entry.keyOffset) + Int(entry.keyLength)]))
+            }
         }
         // Grown geometrically: an exact reservation per batch copied the whole ledger for every
         // export merged (a state of 365 daily exports spent most of a nightly run copying).
@@ -139,7 +150,8 @@ public final class PaymentLedger {
             entries.reserveCapacity(Swift.max(entries.count + incomingEntries.count, entries.capacity * 2))
         }
         incomingKeys.withUnsafeBufferPointer { incomingKeys in
-            for var incoming in incomingEntries {
+            for (position, var incoming) in incomingEntries.enumerated() {
+                if position + lookahead < keyHashes.count { prefetchSlot(keyHashes[position + lookahead]) }
                 let start = Int(incoming.keyOffset)
                 let keyBytes = UnsafeBufferPointer(rebasing: incomingKeys[start..<start + Int(incoming.keyLength)])
                 incoming.card = remap[Int(incoming.card)]
@@ -160,7 +172,7 @@ public final class PaymentLedger {
                 incoming.riskScore = remap[Int(incoming.riskScore)]
                 incoming.terminalReader = remap[Int(incoming.terminalReader)]
                 incoming.file = fileIndex
-                let hash = StringPool.hash(keyBytes)
+                let hash = keyHashes[position]
                 if let existing = find(keyBytes, hash: hash) {
                     PaymentLedger.overlay(&entries[existing], with: incoming)
                     duplicatesReplaced += 1
@@ -231,6 +243,13 @@ public final class PaymentLedger {
                 }
                 slot = (slot + 1) & mask
             }
+        }
+    }
+
+    @inline(__always)
+    private func prefetchSlot(_ hash: UInt64) {
+        slots.withUnsafeBufferPointer { slots in
+            if let base = slots.baseAddress { gp_prefetch(base + (Int(truncatingIfNeeded: hash) & (slots.count - 1))) }
         }
     }
 

@@ -1,3 +1,5 @@
+import CPlatform
+
 /// Interns byte strings to small integers: one copy of each distinct value (cards, emails,
 /// names…). Id 0 is the empty string. Values live back to back in one byte arena, so a value
 /// costs its bytes plus 16 bytes of bookkeeping, never a heap object of its own, and a lookup
@@ -25,9 +27,9 @@ public final class StringPool: @unchecked Sendable {
         var slotMask: Int
         var isFrozen = false
         /// Once `append` was used: the ids of the values `intern` added, the only ones the
-        /// table holds. Appended values (cards and emails, most of a reader batch's values)
-        /// stay out of it, so the table stays small enough for the cache while a file's phones
-        /// and names are looked up. Nil while every value is in the table (the ledger's pool).
+        /// table holds. Appended values (cards, emails, phones and names: most of a reader
+        /// batch's values) stay out of it, so the table of the few repeating columns stays
+        /// small enough for the cache. Nil while every value is in the table (the ledger's pool).
         var interned: [UInt32]?
     }
 
@@ -139,6 +141,14 @@ public final class StringPool: @unchecked Sendable {
         return UInt32(id)
     }
 
+    /// Starts loading the table slot a value of `hash` is looked up in: called a few values
+    /// ahead of `intern(bytes:hash:)` when the hashes are known (merging pools), so the cache
+    /// misses of a large table overlap. A hint only; it changes nothing.
+    @inline(__always)
+    public func prefetch(hash: UInt64) {
+        gp_prefetch(slots + (Int(truncatingIfNeeded: hash) & slotMask))
+    }
+
     /// Drops the look-up table and the stored hashes once no more values will be added: the
     /// values stay readable, and the memory (16 bytes per value) goes back before the later
     /// stages need theirs. Interning into a frozen pool is a programming error.
@@ -173,7 +183,7 @@ public final class StringPool: @unchecked Sendable {
     }
 
     /// Stores `bytes` as a new value without looking for an equal one: for columns whose values
-    /// rarely repeat within a file (cards, emails), where the look-up would mostly miss. Such
+    /// rarely repeat within a file (cards, emails, phones, names), where the look-up would mostly miss. Such
     /// values are never found by `intern`; the pool they are merged into deduplicates them.
     public func append(bytes: UnsafeBufferPointer<UInt8>) -> UInt32 {
         if bytes.isEmpty { return 0 }

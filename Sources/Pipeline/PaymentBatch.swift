@@ -98,8 +98,11 @@ public final class PaymentBatch {
         entry.disputeDate = payment.disputeDate ?? .min
         entry.card = payment.withText(.cardFingerprint) { pool.append(bytes: $0) }
         entry.email = payment.withEmail { pool.append(bytes: $0) }
-        entry.phone = payment.withText(.phone) { pool.intern(bytes: $0) }
-        entry.name = payment.withText(.name) { pool.intern(bytes: $0) }
+        // Phones and names are appended like cards and emails: a file's own look-up table of
+        // them was large enough to miss the cache on every row, and merging into the ledger's
+        // pool deduplicates them anyway.
+        entry.phone = payment.withText(.phone) { pool.append(bytes: $0) }
+        entry.name = payment.withText(.name) { pool.append(bytes: $0) }
         entry.brand = payment.withText(.cardBrand) { internRepeating($0, 0) }
         entry.last4 = payment.withText(.cardLast4) { internLast4($0) }
         entry.billingCountry = payment.withText(.billingCountry) { internRepeating($0, 1) }
