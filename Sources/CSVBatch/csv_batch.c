@@ -31,21 +31,10 @@ static inline int gp_has_line_break(const unsigned char *s, size_t len) {
     return 0;
 }
 
+/* Room is reserved before each chunk is parsed (gp_csv_batch_reserve), and the record limits
+ * are checked per row and per chunk, so the callback libcsv makes for every field only copies. */
 static void gp_csv_on_field(void *data, size_t len, void *ctx) {
     gp_csv_batch *b = (gp_csv_batch *)ctx;
-    if (b->record_too_long) return;
-    size_t row_start = b->row_first_field ? b->field_ends[b->row_first_field - 1] : 0;
-    if (b->bytes_len - row_start + len > GP_CSV_MAX_RECORD_BYTES ||
-        b->fields_len - b->row_first_field >= GP_CSV_MAX_RECORD_FIELDS) {
-        b->record_too_long = 1;
-        return;
-    }
-    if (b->bytes_len + len > b->bytes_cap || b->fields_len == b->fields_cap) {
-        if (!gp_csv_grow((void **)&b->bytes, &b->bytes_cap, b->bytes_len + len, 1) ||
-            !gp_csv_grow((void **)&b->field_ends, &b->fields_cap, b->fields_len + 1, sizeof(uint32_t))) {
-            b->out_of_memory = 1; return;
-        }
-    }
     const unsigned char *s = (const unsigned char *)data;
     unsigned char *to = b->bytes + b->bytes_len;
     int any_break;
@@ -84,9 +73,20 @@ static void gp_csv_on_field(void *data, size_t len, void *ctx) {
     b->field_ends[b->fields_len++] = (uint32_t)b->bytes_len;
 }
 
+/* Whether the row being built (finished or not) passes GP_CSV_MAX_RECORD_BYTES or _FIELDS. */
+static int gp_row_too_long(const gp_csv_batch *b) {
+    size_t row_start = b->row_first_field ? b->field_ends[b->row_first_field - 1] : 0;
+    return b->bytes_len - row_start > GP_CSV_MAX_RECORD_BYTES ||
+           b->fields_len - b->row_first_field > GP_CSV_MAX_RECORD_FIELDS;
+}
+
 static void gp_csv_on_row(int term, void *ctx) {
     gp_csv_batch *b = (gp_csv_batch *)ctx;
     if (b->record_too_long) return;
+    if (gp_row_too_long(b)) {
+        b->record_too_long = 1;
+        return;
+    }
     int empty = b->fields_len == b->row_first_field;
     if (empty) {
         /* With CSV_REPALL_NL every unquoted CR/LF outside a row arrives here: the LF of a
@@ -136,13 +136,32 @@ gp_csv_batch *gp_csv_batch_new(void) {
 }
 
 
+/* Makes room for everything parsing `len` more bytes can add: each field ends on a byte of
+ * the input (a delimiter or a line end; csv_fini adds at most one more), and its bytes are
+ * that input plus what libcsv holds of a field begun in an earlier chunk. 16 bytes of slack
+ * let the callback copy short fields a word at a time. */
+static int gp_csv_batch_reserve(gp_csv_batch *b, size_t len) {
+    size_t pending = b->parser.entry_pos;
+    if (!gp_csv_grow((void **)&b->bytes, &b->bytes_cap, b->bytes_len + pending + len + 16, 1) ||
+        !gp_csv_grow((void **)&b->field_ends, &b->fields_cap, b->fields_len + len + 1, sizeof(uint32_t))) {
+        b->out_of_memory = 1;
+        return 0;
+    }
+    return 1;
+}
+
 int gp_csv_batch_parse(gp_csv_batch *b, const void *data, size_t len) {
+    if (!gp_csv_batch_reserve(b, len)) return -1;
     size_t done = csv_parse(&b->parser, data, len, gp_csv_on_field, gp_csv_on_row, b);
+    /* A row still open at the end of the chunk is checked here, so an endless record stops
+     * within one chunk of the limit instead of holding the whole file. */
+    if (!b->record_too_long && gp_row_too_long(b)) b->record_too_long = 1;
     if (b->out_of_memory || b->record_too_long || done != len) return -1;
     return 0;
 }
 
 int gp_csv_batch_finish(gp_csv_batch *b) {
+    if (!gp_csv_batch_reserve(b, 1)) return -1;
     int rc = csv_fini(&b->parser, gp_csv_on_field, gp_csv_on_row, b);
     return (rc != 0 || b->out_of_memory || b->record_too_long) ? -1 : 0;
 }
