@@ -103,6 +103,17 @@ public final class StringPool: @unchecked Sendable {
     /// Number of values, the empty string included.
     public var count: Int { valueCount }
 
+    /// Bytes of all values together.
+    public var byteCount: Int { arenaCount }
+
+    /// Makes room for `values` more values of `bytes` bytes in all, so a pool filled to a
+    /// known size is not copied each time it doubles.
+    public func reserve(values: Int, bytes: Int) {
+        precondition(!isFrozen, "adding to a frozen string pool")
+        if arenaCount + bytes > arenaCapacity { resizeArena(to: min(arenaCount + bytes, Int(UInt32.max))) }
+        if valueCount + values > valueCapacity { resizeValues(to: valueCount + values) }
+    }
+
     @inline(__always)
     public func intern(_ value: String) -> UInt32 {
         if value.isEmpty { return 0 }
@@ -221,30 +232,34 @@ public final class StringPool: @unchecked Sendable {
             precondition(arenaCount + bytes.count <= Int(UInt32.max), "string pool over 4 GiB")
             var capacity = arenaCapacity * 2
             while capacity < arenaCount + bytes.count { capacity *= 2 }
-            capacity = min(capacity, Int(UInt32.max))
-            let bigger = UnsafeMutablePointer<UInt8>.allocate(capacity: capacity)
-            bigger.update(from: arena, count: arenaCount)
-            arena.deallocate()
-            arena = bigger
-            arenaCapacity = capacity
+            resizeArena(to: min(capacity, Int(UInt32.max)))
         }
-        if valueCount == valueCapacity {
-            let capacity = valueCapacity * 2
-            let biggerEnds = UnsafeMutablePointer<UInt32>.allocate(capacity: capacity)
-            biggerEnds.update(from: ends, count: valueCount)
-            ends.deallocate()
-            ends = biggerEnds
-            let biggerHashes = UnsafeMutablePointer<UInt64>.allocate(capacity: capacity)
-            biggerHashes.update(from: hashes, count: valueCount)
-            hashes.deallocate()
-            hashes = biggerHashes
-            valueCapacity = capacity
-        }
+        if valueCount == valueCapacity { resizeValues(to: valueCapacity * 2) }
         (arena + arenaCount).update(from: bytes.baseAddress!, count: bytes.count)
         arenaCount += bytes.count
         ends[valueCount] = UInt32(arenaCount)
         hashes[valueCount] = hash
         valueCount += 1
+    }
+
+    private func resizeArena(to capacity: Int) {
+        let bigger = UnsafeMutablePointer<UInt8>.allocate(capacity: capacity)
+        bigger.update(from: arena, count: arenaCount)
+        arena.deallocate()
+        arena = bigger
+        arenaCapacity = capacity
+    }
+
+    private func resizeValues(to capacity: Int) {
+        let biggerEnds = UnsafeMutablePointer<UInt32>.allocate(capacity: capacity)
+        biggerEnds.update(from: ends, count: valueCount)
+        ends.deallocate()
+        ends = biggerEnds
+        let biggerHashes = UnsafeMutablePointer<UInt64>.allocate(capacity: capacity)
+        biggerHashes.update(from: hashes, count: valueCount)
+        hashes.deallocate()
+        hashes = biggerHashes
+        valueCapacity = capacity
     }
 
     private func grow() {

@@ -60,8 +60,9 @@ public enum LedgerBuilder {
             }
         }
         var held: [String: PaymentBatch] = [:]
+        let sizes = BatchSizes()
         try ParallelWork.ordered(undated.count, workers: jobs, window: undated.count,
-                                 work: { try readBatch(undated[$0], progress: progress) }, consume: { _, batch in
+                                 work: { try readBatch(undated[$0], sizes: sizes, progress: progress) }, consume: { _, batch in
             let last = batch.report.lastCreated ?? 0
             known.append((batch.report.path, Int((last - (last < 0 ? 86_399 : 0)) / 86_400)))
             held[batch.report.path] = batch
@@ -110,15 +111,17 @@ public enum LedgerBuilder {
                 progress("loading \((path as NSString).lastPathComponent) from state")
                 return (try load(), false, nil)
             }
-            let batch = try readBatch(path, progress: progress)
+            let batch = try readBatch(path, sizes: sizes, progress: progress)
             return (batch, true, try archiveFresh?(batch))
         }, consume: { _, item in try merge(item.batch, isFresh: item.isFresh, archive: item.archive) })
         ledger.finishMerging()
         return Built(ledger: ledger, files: order, reports: reports, rejections: rejections, fresh: fresh)
     }
 
-    static func readBatch(_ path: String, progress: @escaping (String) -> Void) throws -> PaymentBatch {
+    static func readBatch(_ path: String, sizes: BatchSizes = BatchSizes(), progress: @escaping (String) -> Void) throws -> PaymentBatch {
         let batch = PaymentBatch(path: path)
+        sizes.reserve(batch, path: path)
+        defer { sizes.record(batch) }
         var count = 0
         batch.report = try PaymentFileReader.readRecords(path: path, columns: ledgerColumns, onRecord: { payment in
             batch.add(payment)
@@ -128,6 +131,36 @@ public enum LedgerBuilder {
             try batch.rejections.append(rejection)
         })
         return batch
+    }
+}
+
+/// What the files read so far hold per compressed byte: a batch reserves room for its rows,
+/// keys and text from its file's size instead of doubling (and copying) as it is read.
+/// @unchecked Sendable: the totals are only touched under `lock`.
+final class BatchSizes: @unchecked Sendable {
+    private let lock = NSLock()
+    private var compressedBytes = 0.0, rows = 0.0, keyBytes = 0.0, values = 0.0, poolBytes = 0.0
+
+    func record(_ batch: PaymentBatch) {
+        guard batch.report.compressedBytes > 0 else { return }
+        lock.lock()
+        defer { lock.unlock() }
+        compressedBytes += Double(batch.report.compressedBytes)
+        rows += Double(batch.entries.count)
+        keyBytes += Double(batch.keys.count)
+        values += Double(batch.pool.count)
+        poolBytes += Double(batch.pool.byteCount)
+    }
+
+    /// Nothing before the first file is recorded, nor for a stream (no size).
+    func reserve(_ batch: PaymentBatch, path: String) {
+        guard path != "-", let size = (try? FileManager.default.attributesOfItem(atPath: path)[.size] as? NSNumber)?.doubleValue else { return }
+        lock.lock()
+        let scale = compressedBytes > 0 ? size / compressedBytes * 1.05 : 0
+        let (rows, keyBytes, values, poolBytes) = (self.rows * scale, self.keyBytes * scale, self.values * scale, self.poolBytes * scale)
+        lock.unlock()
+        guard scale > 0 else { return }
+        batch.reserve(rows: Int(rows), keyBytes: Int(keyBytes), values: Int(values), poolBytes: Int(poolBytes))
     }
 }
 
