@@ -95,13 +95,11 @@ public struct Currency: Hashable, Comparable, Sendable, CustomStringConvertible 
 extension String {
     /// The string without leading and trailing spaces, tabs, CR and LF.
     public func trimmingASCIIWhitespace() -> String {
-        let bytes = Array(utf8)
-        var start = 0
-        var end = bytes.count
-        while start < end, isASCIIWhitespace(bytes[start]) { start += 1 }
-        while end > start, isASCIIWhitespace(bytes[end - 1]) { end -= 1 }
-        if start == 0, end == bytes.count { return self }
-        return String(decoding: bytes[start..<end], as: UTF8.self)
+        var text = self
+        return text.withUTF8 { bytes in
+            let trimmed = bytes.trimmingASCIIWhitespace()
+            return trimmed.count == bytes.count ? self : String(decoding: trimmed, as: UTF8.self)
+        }
     }
 }
 

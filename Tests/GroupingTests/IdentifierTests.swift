@@ -1,6 +1,6 @@
 import Foundation
 import GuestPipeTestSupport
-import Grouping
+@testable import Grouping
 import XCTest
 
 final class IdentifierTests: XCTestCase {
@@ -21,6 +21,51 @@ final class IdentifierTests: XCTestCase {
                        .identifier(Identifier(kind: .email, value: "ab@gmail.com")))
         settings.placeholders = ["orders@myshop.com"]
         XCTAssertEqual(IdentifierNormalizer(settings: settings).email("Orders@MyShop.com"), .placeholder)
+    }
+
+    /// The byte path for ASCII emails against the `String` path it replaces, on generated
+    /// addresses built around every rule: case, whitespace, placeholders (generic, local part,
+    /// reserved domain and suffix), the Gmail rules, missing or repeated `@`, CR/LF inside.
+    func testASCIIEmailsNormaliseAsTheStringPathDoes() {
+        var random = SystemRandomNumberGenerator()
+        let locals = ["ana", "A.B", "a.b+tag", "noreply", "NO-REPLY", "test", "", "x", "do-not-reply", "N/A", "nobody",
+                      "o.r.d+e+r", "+x", ".", "Ünï"]
+        let domains = ["gmail.com", "GoogleMail.com", "googlemail.co", "example.com", "EXAMPLE.NET", "shop.test", "a.localhost",
+                       "localhost", "test", "invalid", "x.example", "mail.com", "", "b@c.com", "example.org.uk", "gmail.com.\r\n"]
+        let characters = Array("aAzZ09.+-_@ \t\r\n/".utf8)
+        var settingsList = [NormalizationSettings()]
+        var rules = NormalizationSettings()
+        rules.emailProviderRules = true
+        settingsList.append(rules)
+        rules.placeholders = ["orders@myshop.com", "\u{037E}", "a-much-longer-placeholder-than-the-built-in-ones@shop.com"]
+        settingsList.append(rules)
+        for settings in settingsList {
+            let normalizer = IdentifierNormalizer(settings: settings)
+            for _ in 0..<40_000 {
+                var raw: String
+                if Bool.random(using: &random) {
+                    raw = locals.randomElement(using: &random)! + "@" + domains.randomElement(using: &random)!
+                    if Int.random(in: 0..<4, using: &random) == 0 { raw = raw.uppercased() }
+                } else {
+                    raw = String(decoding: (0..<Int.random(in: 0..<24, using: &random)).map { _ in characters.randomElement(using: &random)! },
+                                 as: UTF8.self)
+                }
+                if Bool.random(using: &random) { raw = [" ", "\t", "\r\n", ""].randomElement(using: &random)! + raw + [" ", "\n", ""].randomElement(using: &random)! }
+                XCTAssertEqual(normalizer.email(raw), normalizer.unicodeEmail(raw), raw)
+            }
+        }
+        XCTAssertEqual(IdentifierNormalizer(settings: rules).email(";"), .placeholder, "an ASCII value equal to a longer placeholder")
+        XCTAssertEqual(normalizer.email("UN\u{212A}NOWN"), .placeholder, "the Kelvin sign lower-cases to k")
+    }
+
+    /// Digits by bytes for ASCII values against `Character`'s rule on any value.
+    func testPhoneDigitsAreTheASCIIDigitCharacters() {
+        var random = SystemRandomNumberGenerator()
+        let pieces = ["0", "5", "9", "+", " ", "-", "(", ")", "x", "\r\n", "1\u{0301}", "\u{0661}", "\u{FF15}", "²", "\u{0663}\u{0301}"]
+        for _ in 0..<20_000 {
+            let value = (0..<Int.random(in: 0..<16, using: &random)).map { _ in pieces.randomElement(using: &random)! }.joined()
+            XCTAssertEqual(IdentifierNormalizer.asciiDigits(value), String(value.filter { $0.isASCII && $0.isNumber }), value)
+        }
     }
 
     func testPhoneNormalisationWithTheDefaultRegion() {

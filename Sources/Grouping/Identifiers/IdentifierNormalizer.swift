@@ -34,6 +34,39 @@ public struct IdentifierNormalizer {
 
     /// `email:` trimmed and lower-cased (plus provider rules when enabled).
     public func email(_ raw: String) -> NormalizedValue {
+        var text = raw
+        return text.withUTF8 { asciiEmail($0) } ?? unicodeEmail(raw)
+    }
+
+    /// `email` on the bytes of an ASCII value (most emails): the same trimming, lower-casing,
+    /// placeholder and provider rules as `unicodeEmail` without a `String` per step; nil when
+    /// a byte is not ASCII. `IdentifierTests` compares the two.
+    func asciiEmail(_ raw: UnsafeBufferPointer<UInt8>) -> NormalizedValue? {
+        let trimmed = raw.trimmingASCIIWhitespace()
+        var lowered = [UInt8]()
+        lowered.reserveCapacity(trimmed.count)
+        for byte in trimmed {
+            if byte >= 0x80 { return nil }
+            lowered.append(byte &- 0x41 < 26 ? byte | 0x20 : byte)
+        }
+        if lowered.isEmpty { return .empty }
+        return lowered.withUnsafeBufferPointer { value -> NormalizedValue in
+            if placeholders.isEmailPlaceholder(ascii: value) { return .placeholder }
+            if settings.emailProviderRules, let at = value.lastIndex(of: UInt8(ascii: "@")) {
+                let domain = value[(at + 1)...]
+                if domain.elementsEqual("gmail.com".utf8) || domain.elementsEqual("googlemail.com".utf8) {
+                    var local = value[..<at]
+                    if let plus = local.firstIndex(of: UInt8(ascii: "+")) { local = local[..<plus] }
+                    let address = local.filter { $0 != UInt8(ascii: ".") } + Array("@gmail.com".utf8)
+                    return .identifier(Identifier(kind: .email, value: String(decoding: address, as: UTF8.self)))
+                }
+            }
+            return .identifier(Identifier(kind: .email, value: String(decoding: value, as: UTF8.self)))
+        }
+    }
+
+    /// `email` for any value: `String`'s Unicode lower-casing and character rules.
+    func unicodeEmail(_ raw: String) -> NormalizedValue {
         var value = raw.trimmingASCIIWhitespace().lowercased()
         if value.isEmpty { return .empty }
         if placeholders.isEmailPlaceholder(value) { return .placeholder }
@@ -69,22 +102,34 @@ public struct IdentifierNormalizer {
         }
     }
 
+    /// The characters of `value` that are ASCII digits, in order. An ASCII value is read as
+    /// bytes; any other goes through `Character` (a digit followed by a combining mark is one
+    /// character, and not an ASCII one).
+    static func asciiDigits(_ value: String) -> String {
+        if value.utf8.allSatisfy({ $0 < 0x80 }) {
+            return String(decoding: value.utf8.filter { $0 &- 0x30 < 10 }, as: UTF8.self)
+        }
+        return String(value.filter { $0.isASCII && $0.isNumber })
+    }
+
     /// `phone:` E.164 through libphonenumber with the default region.
     public func phone(_ raw: String) -> NormalizedValue {
         let value = raw.trimmingASCIIWhitespace()
         if value.isEmpty { return .empty }
         if placeholders.isGeneric(value) { return .placeholder }
-        let rawDigits = String(value.filter { $0.isASCII && $0.isNumber })
+        let rawDigits = IdentifierNormalizer.asciiDigits(value)
         if rawDigits.count < 7 { return .placeholder }
-        var e164 = [CChar](repeating: 0, count: 64)
-        var national = [CChar](repeating: 0, count: 64)
-        let result = value.withCString { text in
-            gp_phone_normalize(text, strlen(text), settings.phoneRegion, &e164, e164.count, &national, national.count)
+        return withUnsafeTemporaryAllocation(of: CChar.self, capacity: 128) { buffer in
+            guard let e164 = buffer.baseAddress else { return .invalid }
+            let national = e164 + 64
+            let result = value.withCString { text in
+                gp_phone_normalize(text, strlen(text), settings.phoneRegion, e164, 64, national, 64)
+            }
+            let nationalDigits = result == Int32(GP_PHONE_OK.rawValue) ? String(cString: national) : nil
+            if placeholders.isPhonePlaceholder(rawDigits: rawDigits, nationalDigits: nationalDigits) { return .placeholder }
+            guard result == Int32(GP_PHONE_OK.rawValue) else { return .invalid }
+            return .identifier(Identifier(kind: .phone, value: String(cString: e164)))
         }
-        let nationalDigits = result == Int32(GP_PHONE_OK.rawValue) ? String(cString: national) : nil
-        if placeholders.isPhonePlaceholder(rawDigits: rawDigits, nationalDigits: nationalDigits) { return .placeholder }
-        guard result == Int32(GP_PHONE_OK.rawValue) else { return .invalid }
-        return .identifier(Identifier(kind: .phone, value: String(cString: e164)))
     }
 }
 

@@ -15,17 +15,47 @@ public struct Placeholders: Sendable {
     public static let reservedSuffixes = [".example", ".test", ".invalid", ".localhost", ".example.com", ".example.net", ".example.org"]
 
     /// The pipeline's own values (`--placeholder VALUE`), lower-cased.
-    public var extra: Set<String>
+    public private(set) var extra: Set<String>
+    /// UTF-8 length of the longest generic placeholder: an ASCII value longer than it is none
+    /// of them (lower-casing keeps an ASCII value's length, and a non-ASCII spelling equal to
+    /// an ASCII one is never shorter), so most values skip `lowercased()` and the look-ups.
+    private let longestGeneric: Int
 
     public init(extra: [String] = []) {
         self.extra = Set(extra.map { $0.trimmingASCIIWhitespace().lowercased() })
+        longestGeneric = Placeholders.anyColumn.union(self.extra).map(\.utf8.count).max() ?? 0
     }
 
     /// A placeholder in any column (or the pipeline's list); `value` is trimmed.
     public func isGeneric(_ value: String) -> Bool {
+        if value.utf8.count > longestGeneric && value.utf8.allSatisfy({ $0 < 0x80 }) { return false }
         let lower = value.lowercased()
         return Placeholders.anyColumn.contains(lower) || extra.contains(lower)
     }
+
+    /// `isEmailPlaceholder` for the bytes of a trimmed, lower-cased ASCII email (what the
+    /// `String` version decides, without making strings).
+    func isEmailPlaceholder(ascii lowered: UnsafeBufferPointer<UInt8>) -> Bool {
+        if lowered.count <= longestGeneric && isGeneric(String(decoding: lowered, as: UTF8.self)) { return true }
+        guard let at = lowered.lastIndex(of: UInt8(ascii: "@")) else { return true }
+        let local = UnsafeBufferPointer(rebasing: lowered[..<at])
+        let domain = UnsafeBufferPointer(rebasing: lowered[(at + 1)...])
+        if local.isEmpty || domain.isEmpty { return true }
+        if local.count <= Placeholders.longestLocalPart && Placeholders.emailLocalParts.contains(String(decoding: local, as: UTF8.self)) {
+            return true
+        }
+        if domain.count <= Placeholders.longestDomain {
+            let text = String(decoding: domain, as: UTF8.self)
+            if Placeholders.reservedDomains.contains(text) || Placeholders.bareReservedDomains.contains(text) { return true }
+        }
+        return Placeholders.reservedSuffixes.contains { suffix in
+            domain.count >= suffix.utf8.count && domain.suffix(suffix.utf8.count).elementsEqual(suffix.utf8)
+        }
+    }
+
+    private static let bareReservedDomains: Set<String> = ["example", "test", "invalid", "localhost"]
+    private static let longestLocalPart = emailLocalParts.map(\.utf8.count).max() ?? 0
+    private static let longestDomain = reservedDomains.union(bareReservedDomains).map(\.utf8.count).max() ?? 0
 
     /// `lowered` is a trimmed, lower-cased email.
     public func isEmailPlaceholder(_ lowered: String) -> Bool {
@@ -36,7 +66,7 @@ public struct Placeholders: Sendable {
         if local.isEmpty || domain.isEmpty { return true }
         if Placeholders.emailLocalParts.contains(local) { return true }
         if Placeholders.reservedDomains.contains(domain) { return true }
-        if ["example", "test", "invalid", "localhost"].contains(domain) { return true }
+        if Placeholders.bareReservedDomains.contains(domain) { return true }
         return Placeholders.reservedSuffixes.contains { domain.hasSuffix($0) }
     }
 
