@@ -104,6 +104,7 @@ public enum GuestLookup {
         }
         guard let guestIndex else { return nil }
         let summary = GuestSummary(id: ids[guestIndex], group: grouping.guests[guestIndex], ledger: built.ledger, identifiers: grouping.identifiers)
+        summary.groupIndex = guestIndex
         let payments = summary.payments.map { index -> (String, Int64, String, String, String, String) in
             let entry = built.ledger.entries[index]
             var matched = ""

@@ -335,8 +335,10 @@ extension GuestRun {
         ParallelWork.perform(2) { part in
             var scratch = GuestSummary.Scratch()
             for index in stride(from: part, to: groups.count, by: 2) {
-                slots[index] = GuestSummary(id: generator.id(forAnchor: groups[index].anchor.text), group: groups[index],
-                                            ledger: ledger, identifiers: grouping.identifiers, scratch: &scratch)
+                let summary = GuestSummary(id: generator.id(forAnchor: groups[index].anchor.text), group: groups[index],
+                                           ledger: ledger, identifiers: grouping.identifiers, scratch: &scratch)
+                summary.groupIndex = index
+                slots[index] = summary
             }
         }
         return slots.map { $0! }
@@ -369,9 +371,7 @@ extension GuestRun {
     /// For each grouping guest index, the position of its summary in the id-sorted list.
     static func guestIndexByGroup(guests: [GuestSummary], grouping: GroupingResult) -> [Int] {
         var result = [Int](repeating: 0, count: grouping.guests.count)
-        for (position, guest) in guests.enumerated() {
-            if case .guest(let group, _) = grouping.roles[guest.payments[0]] { result[group] = position }
-        }
+        for (position, guest) in guests.enumerated() { result[guest.groupIndex] = position }
         return result
     }
 }

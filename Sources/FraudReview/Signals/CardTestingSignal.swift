@@ -20,6 +20,7 @@ struct CardTestingSignal: FraudSignal {
     }
 
     static func guestIndex(_ guest: GuestSummary, _ context: FraudContext) -> Int {
+        if guest.groupIndex >= 0 { return guest.groupIndex }
         if case .guest(let index, _) = context.grouping.roles[guest.payments[0]] { return index }
         return -1
     }

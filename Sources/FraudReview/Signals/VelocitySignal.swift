@@ -5,10 +5,12 @@ struct VelocitySignal: FraudSignal {
     let name = "velocity"
 
     func evaluate(_ guest: GuestSummary, _ context: FraudContext) -> SignalFinding? {
+        let t = context.thresholds
+        // Neither window can hold more payments than the guest has.
+        guard Double(guest.paymentCount) >= min(t.velocityPerHour, t.velocityPerDay) else { return nil }
         let times = guest.payments.map { context.ledger.entries[$0].created }  // already in time order
         let perHour = Self.maxWithin(times, seconds: 3600)
         let perDay = Self.maxWithin(times, seconds: 86_400)
-        let t = context.thresholds
         guard Double(perHour) >= t.velocityPerHour || Double(perDay) >= t.velocityPerDay else { return nil }
         let points = (Double(perHour) >= t.velocityPerHour ? t.velocityHourPoints : 0) + (Double(perDay) >= t.velocityPerDay ? t.velocityDayPoints : 0)
         return SignalFinding(signal: name, value: "\(perHour)/h,\(perDay)/d", points: points,
