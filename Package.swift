@@ -55,8 +55,7 @@ let package = Package(
         .target(name: "FraudReview", dependencies: ["GuestPipeCore", "Grouping"]),
 
         // MARK: Stage 3 — writers of every output (NDJSON, CSV reports)
-        .target(name: "Reports", dependencies: ["GuestPipeCore", "Codecs", "Grouping", "FraudReview", "CPlatform",
-                                                .product(name: "Crypto", package: "swift-crypto")]),
+        .target(name: "Reports", dependencies: ["GuestPipeCore", "Codecs", "Grouping", "FraudReview", .product(name: "Crypto", package: "swift-crypto")]),
 
         // MARK: Synthetic exports for demos, tests and benchmarks
         .target(name: "SampleData", dependencies: ["GuestPipeCore", "Codecs"]),

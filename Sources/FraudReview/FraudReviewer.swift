@@ -45,13 +45,15 @@ public struct FraudReviewer {
     public func review(_ guests: [GuestSummary]) -> [ReviewEntry] {
         let slices = max(1, min(16, guests.count / 4096))
         var found = [[ReviewEntry]](repeating: [], count: slices)
-        found.withUnsafeMutableBufferPointer { results in
+        // The signals read each guest's payments and their identifiers: loaded ahead.
+        withPrefetcher(guests) { prefetcher in found.withUnsafeMutableBufferPointer { results in
             ParallelWork.perform(slices) { slice in
                 let range = guests.count * slice / slices..<guests.count * (slice + 1) / slices
                 // Many guests get the very same sentence (same signal, same numbers); each slice
                 // keeps one copy of each, so a queue of millions holds thousands of sentences.
                 var sentences: [String: String] = [:]
                 results[slice] = range.compactMap { index in
+                    prefetcher.payments(before: index)
                     guard var found = entry(for: guests[index], at: index) else { return nil }
                     for position in found.findings.indices {
                         let reason = found.findings[position].reason
@@ -64,8 +66,24 @@ public struct FraudReviewer {
                     return found
                 }
             }
-        }
+        } }
         return found.flatMap { $0 }.sorted { $0.score != $1.score ? $0.score > $1.score : $0.guestID < $1.guestID }
+    }
+
+    /// Calls `body` with a prefetcher over `guests`, their ledger entries and identifiers.
+    private func withPrefetcher<R>(_ guests: [GuestSummary], _ body: (GuestPrefetcher) -> R) -> R {
+        let ids = context.grouping.identifiers
+        return guests.withUnsafeBufferPointer { guests in
+            context.ledger.entries.withUnsafeBufferPointer { entries in
+                ids.card.withUnsafeBufferPointer { cards in
+                    ids.email.withUnsafeBufferPointer { emails in
+                        ids.phone.withUnsafeBufferPointer { phones in
+                            body(GuestPrefetcher(guests: guests, entries: entries, identifiers: [cards, emails, phones]))
+                        }
+                    }
+                }
+            }
+        }
     }
 
     private func entry(for guest: GuestSummary, at index: Int) -> ReviewEntry? {

@@ -1,4 +1,3 @@
-import CPlatform
 import Codecs
 import Foundation
 import GuestPipeCore
@@ -42,52 +41,6 @@ struct CurrencyTexts {
     /// Stripe's exponent of the currency at `index` (2 for none, as `money` assumes).
     @inline(__always)
     func exponent(_ index: UInt16) -> Int { exponents[Int(index) < exponents.count ? Int(index) : 0] }
-}
-
-/// Loads what writing a guest's rows reads before its turn. The guests are in id order, so
-/// their summaries, and the ledger entries and keys of their payments, lie anywhere in memory:
-/// without this, each guest cost a few cache misses one after another. Three steps: the summary
-/// eight guests ahead, its payments' list four ahead, the entries and keys of the payments two
-/// and one ahead. Hints only: what is written does not change.
-struct GuestPrefetcher {
-    let guests: UnsafeBufferPointer<GuestSummary>
-    let entries: UnsafeBufferPointer<LedgerEntry>
-    let keys: UnsafeBufferPointer<UInt8>
-    /// Payments per guest whose entries are asked for (most guests have one or two).
-    private let paymentsPerGuest = 4
-
-    /// Before writing every payment of guest `position` (`guest_payments`).
-    @inline(__always)
-    func payments(before position: Int) {
-        guard let entryBase = entries.baseAddress, let keyBase = keys.baseAddress else { return }
-        summaries(before: position)
-        if position + 2 < guests.count {
-            for index in guests[position + 2].payments.prefix(paymentsPerGuest) { gp_prefetch(entryBase + index) }
-        }
-        if position + 1 < guests.count {
-            for index in guests[position + 1].payments.prefix(paymentsPerGuest) { gp_prefetch(keyBase + Int(entries[index].keyOffset)) }
-        }
-    }
-
-    /// Before writing guest `position` from its latest payments (`guests_stripe`).
-    @inline(__always)
-    func latestPayments(before position: Int) {
-        guard let entryBase = entries.baseAddress else { return }
-        summaries(before: position)
-        if position + 2 < guests.count {
-            let guest = guests[position + 2]
-            gp_prefetch(entryBase + guest.latestPayment)
-            if let card = guest.latestCardPayment { gp_prefetch(entryBase + card) }
-        }
-    }
-
-    @inline(__always)
-    private func summaries(before position: Int) {
-        if position + 8 < guests.count { gp_prefetch(Unmanaged.passUnretained(guests[position + 8]).toOpaque()) }
-        if position + 4 < guests.count {
-            guests[position + 4].payments.withUnsafeBufferPointer { if let base = $0.baseAddress { gp_prefetch(base) } }
-        }
-    }
 }
 
 /// The guest CSV outputs (guests.md; the README lists their columns).
@@ -231,7 +184,7 @@ public enum GuestReports {
         var created: [UInt8] = []
         try ledger.entries.withUnsafeBufferPointer { entries in
             try input.guests.withUnsafeBufferPointer { guests in
-                let prefetcher = GuestPrefetcher(guests: guests, entries: entries, keys: UnsafeBufferPointer(start: nil, count: 0))
+                let prefetcher = GuestPrefetcher(guests: guests, entries: entries)
                 for (position, guest) in guests.enumerated() {
                     prefetcher.latestPayments(before: position)
                     let latest = entries[guest.latestPayment]
