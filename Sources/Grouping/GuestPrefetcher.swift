@@ -51,7 +51,8 @@ public struct GuestPrefetcher {
         }
     }
 
-    private func summaries(before position: Int) {
+    /// Before handling the guest at `position` from its summary alone (`guests`, `guest_totals`).
+    public func summaries(before position: Int) {
         if position + 8 < guests.count { gp_prefetch(Unmanaged.passUnretained(guests[position + 8]).toOpaque()) }
         if position + 4 < guests.count {
             guests[position + 4].payments.withUnsafeBufferPointer { if let base = $0.baseAddress { gp_prefetch(base) } }

@@ -64,22 +64,26 @@ public enum GuestReports {
         var scratch: [UInt8] = []
         let full = input.privacy.mode == .full
         let policy = input.policy.rawValue
-        for guest in input.guests {
-            rows.field(guest.id)
-            rows.field(policy)
-            rows.field(guest.anchor.kind.rawValue)
-            rows.time(guest.firstCreated)
-            rows.time(guest.lastCreated)
-            rows.field(guest.paymentCount)
-            rows.field(guest.succeeded)
-            rows.field(guest.failed)
-            rows.field(guest.refundedPayments)
-            rows.field(guest.disputes)
-            rows.field(list: guest.cards, into: &scratch)
-            rows.field(list: full ? guest.emails : guest.emails.map(input.privacy.email), into: &scratch)
-            rows.field(list: full ? guest.phones : guest.phones.map(input.privacy.phone), into: &scratch)
-            rows.endRow()
-            if rows.byteCount >= 1 << 16 { try file.write(&rows) }
+        try input.guests.withUnsafeBufferPointer { guests in
+            let prefetcher = GuestPrefetcher(guests: guests, entries: UnsafeBufferPointer(start: nil, count: 0))
+            for (position, guest) in guests.enumerated() {
+                prefetcher.summaries(before: position)
+                rows.field(guest.id)
+                rows.field(policy)
+                rows.field(guest.anchor.kind.rawValue)
+                rows.time(guest.firstCreated)
+                rows.time(guest.lastCreated)
+                rows.field(guest.paymentCount)
+                rows.field(guest.succeeded)
+                rows.field(guest.failed)
+                rows.field(guest.refundedPayments)
+                rows.field(guest.disputes)
+                rows.field(list: guest.cards, into: &scratch)
+                rows.field(list: full ? guest.emails : guest.emails.map(input.privacy.email), into: &scratch)
+                rows.field(list: full ? guest.phones : guest.phones.map(input.privacy.phone), into: &scratch)
+                rows.endRow()
+                if rows.byteCount >= 1 << 16 { try file.write(&rows) }
+            }
         }
         try file.write(&rows)
         try file.close()
@@ -88,19 +92,23 @@ public enum GuestReports {
     static func writeTotals(_ input: GuestReportInput, _ directory: String, _ compression: Compression) throws {
         let file = try CSVReportFile(directory: directory, name: "guest_totals", header: totalsHeader, compression: compression)
         var rows = CSVRowBuilder()
-        for guest in input.guests {
-            for (currency, totals) in guest.currencyTotals {
-                let exponent = currency.exponent
-                rows.field(guest.id)
-                rows.field(currency.code)
-                rows.money(totals.gross, exponent: exponent)
-                rows.money(totals.refunded, exponent: exponent)
-                rows.money(totals.net, exponent: exponent)
-                rows.money(totals.disputed, exponent: exponent)
-                rows.money(totals.disputeLosses, exponent: exponent)
-                rows.endRow()
+        try input.guests.withUnsafeBufferPointer { guests in
+            let prefetcher = GuestPrefetcher(guests: guests, entries: UnsafeBufferPointer(start: nil, count: 0))
+            for (position, guest) in guests.enumerated() {
+                prefetcher.summaries(before: position)
+                for (currency, totals) in guest.currencyTotals {
+                    let exponent = currency.exponent
+                    rows.field(guest.id)
+                    rows.field(currency.code)
+                    rows.money(totals.gross, exponent: exponent)
+                    rows.money(totals.refunded, exponent: exponent)
+                    rows.money(totals.net, exponent: exponent)
+                    rows.money(totals.disputed, exponent: exponent)
+                    rows.money(totals.disputeLosses, exponent: exponent)
+                    rows.endRow()
+                }
+                if rows.byteCount >= 1 << 16 { try file.write(&rows) }
             }
-            if rows.byteCount >= 1 << 16 { try file.write(&rows) }
         }
         try file.write(&rows)
         try file.close()
