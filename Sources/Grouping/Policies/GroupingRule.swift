@@ -29,7 +29,12 @@ struct GuestPayments {
 /// The guests a rule makes, and the role of every payment. Payments the prelude left to the
 /// rule are `.unmatched` until the rule adds them to a guest.
 struct GuestAssignments {
-    private(set) var guests: [GuestGroup] = []
+    private var anchors: [Identifier] = []
+    /// Each `add`, in order: the payment and its guest. The guests' payment lists are made from
+    /// them once, at the end: appending to one array per guest checked two arrays for sharing
+    /// and regrew small arrays, payment by payment.
+    private var addedPayments: [Int] = []
+    private var addedGuests: [Int32] = []
     private(set) var roles: [PaymentRole]
     /// Why payments are one guest, for rules that join through shared identifiers (`linked`).
     var links: [GuestLink] = []
@@ -41,14 +46,32 @@ struct GuestAssignments {
     /// Starts a guest with no payments yet; returns its index.
     @inline(__always)
     mutating func startGuest(anchor: Identifier) -> Int {
-        guests.append(GuestGroup(anchor: anchor, payments: []))
-        return guests.count - 1
+        anchors.append(anchor)
+        return anchors.count - 1
     }
 
     /// Adds `payment` (a ledger index) to guest `guest`, matched through an identifier of `kind`.
     @inline(__always)
     mutating func add(_ payment: Int, to guest: Int, matchedBy kind: IdentifierKind) {
-        guests[guest].payments.append(payment)
+        addedPayments.append(payment)
+        addedGuests.append(Int32(guest))
         roles[payment] = .guest(guest, kind)
+    }
+
+    /// The guests in the order they were started, each with its payments in the order they
+    /// were added (a stable counting sort of the adds by guest).
+    var guests: [GuestGroup] {
+        var starts = [Int](repeating: 0, count: anchors.count + 1)
+        for guest in addedGuests { starts[Int(guest) + 1] += 1 }
+        for guest in anchors.indices { starts[guest + 1] += starts[guest] }
+        var next = starts
+        var sorted = [Int](repeating: 0, count: addedPayments.count)
+        for (payment, guest) in zip(addedPayments, addedGuests) {
+            sorted[next[Int(guest)]] = payment
+            next[Int(guest)] += 1
+        }
+        return anchors.indices.map { guest in
+            GuestGroup(anchor: anchors[guest], payments: Array(sorted[starts[guest]..<starts[guest + 1]]))
+        }
     }
 }
