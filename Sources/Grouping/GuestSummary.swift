@@ -160,7 +160,8 @@ public final class GuestSummary: @unchecked Sendable {
         self.emails = values(emailIDs)
         self.phones = values(phoneIDs)
         self.cards = distinct(cardLabels).map { label in
-            [pool[UInt32(label >> 32)], pool[UInt32(label & 0xFFFF_FFFF)]].filter { !$0.isEmpty }.joined(separator: " ")
+            let brand = pool[UInt32(label >> 32)], last4 = pool[UInt32(label & 0xFFFF_FFFF)]
+            return brand.isEmpty ? last4 : last4.isEmpty ? brand : brand + " " + last4
         }.sorted()
     }
 }

@@ -358,13 +358,17 @@ extension GuestRun {
             slots.deinitialize()
             slots.deallocate()
         }
-        let entries = ledger.entries, emails = grouping.identifiers.email, phones = grouping.identifiers.phone
+        // Taken once: read through `grouping` in the loop, each would be copied (and its arrays
+        // retained) per guest.
+        let identifiers = grouping.identifiers
+        let entries = ledger.entries, emails = identifiers.email, phones = identifiers.phone
         ParallelWork.perform(2) { part in
             var scratch = GuestSummary.Scratch()
             for index in stride(from: part, to: groups.count, by: 2) {
                 prefetchPayments(of: groups, after: index, entries: entries, emails: emails, phones: phones)
-                let summary = GuestSummary(id: generator.id(forAnchor: groups[index].anchor.text), group: groups[index],
-                                           ledger: ledger, identifiers: grouping.identifiers, scratch: &scratch)
+                let group = groups[index]
+                let summary = GuestSummary(id: generator.id(forAnchor: group.anchor.text), group: group,
+                                           ledger: ledger, identifiers: identifiers, scratch: &scratch)
                 summary.groupIndex = index
                 slots[index] = summary
             }
