@@ -30,13 +30,17 @@ public struct GuestPrefetcher {
         guard let entryBase = entries.baseAddress else { return }
         summaries(before: position)
         if position + 2 < guests.count {
-            for index in guests[position + 2].payments.prefix(paymentsPerGuest) {
-                gp_prefetch(entryBase + index)
-                for column in identifiers { if let base = column.baseAddress { gp_prefetch(base + index) } }
+            guests[position + 2].payments.withUnsafeBufferPointer { payments in
+                for index in payments.prefix(paymentsPerGuest) {
+                    gp_prefetch(entryBase + index)
+                    for column in identifiers { if let base = column.baseAddress { gp_prefetch(base + index) } }
+                }
             }
         }
         if let keyBase = keys.baseAddress, position + 1 < guests.count {
-            for index in guests[position + 1].payments.prefix(paymentsPerGuest) { gp_prefetch(keyBase + Int(entries[index].keyOffset)) }
+            guests[position + 1].payments.withUnsafeBufferPointer { payments in
+                for index in payments.prefix(paymentsPerGuest) { gp_prefetch(keyBase + Int(entries[index].keyOffset)) }
+            }
         }
     }
 
@@ -53,7 +57,11 @@ public struct GuestPrefetcher {
 
     /// Before handling the guest at `position` from its summary alone (`guests`, `guest_totals`).
     public func summaries(before position: Int) {
-        if position + 8 < guests.count { gp_prefetch(Unmanaged.passUnretained(guests[position + 8]).toOpaque()) }
+        // The summary's address, read as the reference's bits: no retain, which would write to
+        // the very object this asks the cache for.
+        if position + 8 < guests.count, let base = guests.baseAddress {
+            gp_prefetch(UnsafeRawPointer(base + position + 8).load(as: UnsafeRawPointer.self))
+        }
         if position + 4 < guests.count {
             guests[position + 4].payments.withUnsafeBufferPointer { if let base = $0.baseAddress { gp_prefetch(base) } }
         }
