@@ -93,7 +93,12 @@ public final class PaymentLedger {
     /// Classifies every dispute status in the pool and frees the pool's look-up table; call
     /// when merging is done.
     public func finishMerging() {
-        defer { pool.freeze() }
+        defer {
+            pool.freeze()
+            // The key index (8 bytes per slot, twice the payments) is rebuilt if a key is looked
+            // up later; most runs never do, and the memory is the grouping stage's.
+            slots = []
+        }
         // Only the pool ids some payment has as its dispute status are classified.
         var kinds = [UInt8](repeating: 0, count: pool.count)
         var classified = [Bool](repeating: false, count: pool.count)
@@ -113,8 +118,10 @@ public final class PaymentLedger {
         return String(decoding: keys[Int(entry.keyOffset)..<Int(entry.keyOffset) + Int(entry.keyLength)], as: UTF8.self)
     }
 
-    /// The entry of a payment key (id, or PaymentIntent ID), through the ledger's index.
+    /// The entry of a payment key (id, or PaymentIntent ID), through the ledger's index. The
+    /// first call after `finishMerging` rebuilds the index: not from several threads at once.
     public func index(ofKey key: String) -> Int? {
+        ensureIndex()
         var text = key
         return text.withUTF8 { bytes in find(bytes, hash: StringPool.hash(bytes)) }
     }
@@ -130,6 +137,7 @@ public final class PaymentLedger {
     /// Merges one file's payments: `entries`, whose keys are in `keys` and whose text ids are
     /// ids in `pool`. Files must come in export order (earliest first).
     public func merge(_ incomingEntries: [LedgerEntry], keys incomingKeys: [UInt8], pool incomingPool: StringPool, fileIndex: UInt32) {
+        ensureIndex()
         // Look-ups into tables of millions of values miss the cache: each slot is asked for
         // `lookahead` values (or payments) before it is read.
         let lookahead = 16
@@ -244,6 +252,14 @@ public final class PaymentLedger {
                 slot = (slot + 1) & mask
             }
         }
+    }
+
+    /// Rebuilds the key index when `finishMerging` dropped it.
+    private func ensureIndex() {
+        guard slots.isEmpty else { return }
+        var size = 1 << 16
+        while size < (entries.count + 1) * 2 { size *= 2 }
+        rehash(to: size)
     }
 
     @inline(__always)

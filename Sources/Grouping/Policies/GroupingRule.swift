@@ -30,10 +30,11 @@ struct GuestPayments {
 /// rule are `.unmatched` until the rule adds them to a guest.
 struct GuestAssignments {
     private var anchors: [Identifier] = []
-    /// Each `add`, in order: the payment and its guest. The guests' payment lists are made from
-    /// them once, at the end: appending to one array per guest checked two arrays for sharing
-    /// and regrew small arrays, payment by payment.
-    private var addedPayments: [Int] = []
+    /// Each `add`, in order: the payment and its guest (32 bits each: ledgers hold fewer than
+    /// 2^31 payments). The guests' payment lists are made from them once, at the end: appending
+    /// to one array per guest checked two arrays for sharing and regrew small arrays, payment by
+    /// payment.
+    private var addedPayments: [Int32] = []
     private var addedGuests: [Int32] = []
     private(set) var roles: [PaymentRole]
     /// Why payments are one guest, for rules that join through shared identifiers (`linked`).
@@ -53,7 +54,7 @@ struct GuestAssignments {
     /// Adds `payment` (a ledger index) to guest `guest`, matched through an identifier of `kind`.
     @inline(__always)
     mutating func add(_ payment: Int, to guest: Int, matchedBy kind: IdentifierKind) {
-        addedPayments.append(payment)
+        addedPayments.append(Int32(payment))
         addedGuests.append(Int32(guest))
         roles[payment] = .guest(guest, kind)
     }
@@ -65,13 +66,13 @@ struct GuestAssignments {
         for guest in addedGuests { starts[Int(guest) + 1] += 1 }
         for guest in anchors.indices { starts[guest + 1] += starts[guest] }
         var next = starts
-        var sorted = [Int](repeating: 0, count: addedPayments.count)
+        var sorted = [Int32](repeating: 0, count: addedPayments.count)
         for (payment, guest) in zip(addedPayments, addedGuests) {
             sorted[next[Int(guest)]] = payment
             next[Int(guest)] += 1
         }
         return anchors.indices.map { guest in
-            GuestGroup(anchor: anchors[guest], payments: Array(sorted[starts[guest]..<starts[guest + 1]]))
+            GuestGroup(anchor: anchors[guest], payments: sorted[starts[guest]..<starts[guest + 1]].map(Int.init))
         }
     }
 }
