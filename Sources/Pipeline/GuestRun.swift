@@ -143,32 +143,7 @@ public enum GuestRun {
     /// The guests of a ledger: grouping under the policy, the money check, summaries with ids.
     struct Grouped {
         let grouping: GroupingResult
-        /// Loads what summarising the group 8 places after `index` (on the same thread, which takes
-    /// every other group) reads: its payment list first, then, 4 places ahead, the ledger entries
-    /// and identifiers of its first payments, which lie anywhere in memory. Hints only.
-    @inline(__always)
-    private static func prefetchPayments(of groups: [GuestGroup], after index: Int, entries: [LedgerEntry],
-                                         emails: [IdentifierID], phones: [IdentifierID]) {
-        if index + 8 < groups.count {
-            groups[index + 8].payments.withUnsafeBufferPointer { if let base = $0.baseAddress { gp_prefetch(base) } }
-        }
-        guard index + 4 < groups.count else { return }
-        entries.withUnsafeBufferPointer { entries in
-            emails.withUnsafeBufferPointer { emails in
-                phones.withUnsafeBufferPointer { phones in
-                    guard let entryBase = entries.baseAddress, let emailBase = emails.baseAddress,
-                          let phoneBase = phones.baseAddress else { return }
-                    for payment in groups[index + 4].payments.prefix(4) {
-                        gp_prefetch(entryBase + payment)
-                        gp_prefetch(emailBase + payment)
-                        gp_prefetch(phoneBase + payment)
-                    }
-                }
-            }
-        }
-    }
-
-    /// Guests in guest-id byte order.
+        /// Guests in guest-id byte order.
         let guests: [GuestSummary]
         /// Guest id of each grouping guest index.
         let idOfGroup: [String]
