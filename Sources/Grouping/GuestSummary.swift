@@ -77,13 +77,6 @@ public final class GuestSummary: @unchecked Sendable {
         var totals: [(Currency, CurrencyTotals)] = []
 
         public init() {}
-
-        init(cardLabels: [UInt64], emailIDs: [IdentifierID], phoneIDs: [IdentifierID], totals: [(Currency, CurrencyTotals)]) {
-            self.cardLabels = cardLabels
-            self.emailIDs = emailIDs
-            self.phoneIDs = phoneIDs
-            self.totals = totals
-        }
     }
 
     /// Builds the summary of one guest group.
@@ -106,7 +99,10 @@ public final class GuestSummary: @unchecked Sendable {
         phoneIDs.removeAll(keepingCapacity: true)
         totals.removeAll(keepingCapacity: true)
         defer {
-            scratch = Scratch(cardLabels: cardLabels, emailIDs: emailIDs, phoneIDs: phoneIDs, totals: totals)
+            scratch.cardLabels = cardLabels
+            scratch.emailIDs = emailIDs
+            scratch.phoneIDs = phoneIDs
+            scratch.totals = totals
         }
         let pool = ledger.pool
         // The shared arrays are read through buffers taken once per guest: an element read
@@ -121,7 +117,7 @@ public final class GuestSummary: @unchecked Sendable {
                 if entry.status.isSucceeded { succeeded += 1 }
                 if entry.status == .failed { failed += 1 }
                 if entry.refunded > 0 { refundedPayments += 1 }
-                let kind = Int(entry.disputeStatus) < kinds.count ? kinds[Int(entry.disputeStatus)] : ledger.disputeKind(entry)
+                let kind = ledger.disputeKind(entry, kinds: kinds)
                 if kind > 0 { disputes += 1 }
                 if let currency = entry.currency {
                     if let slot = totals.firstIndex(where: { $0.0 == currency }) {

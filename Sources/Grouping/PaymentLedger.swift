@@ -85,7 +85,14 @@ public final class PaymentLedger {
     /// 0: no dispute (empty or inquiry), 1: a dispute, 2: a lost dispute.
     @inline(__always)
     public func disputeKind(_ entry: LedgerEntry) -> UInt8 {
-        if Int(entry.disputeStatus) < disputeKinds.count { return disputeKinds[Int(entry.disputeStatus)] }
+        disputeKinds.withUnsafeBufferPointer { disputeKind(entry, kinds: $0) }
+    }
+
+    /// `disputeKind` with `disputeKinds` already taken as a buffer (loops over many payments on
+    /// several threads, where reading the array each time retains it).
+    @inline(__always)
+    public func disputeKind(_ entry: LedgerEntry, kinds: UnsafeBufferPointer<UInt8>) -> UInt8 {
+        if Int(entry.disputeStatus) < kinds.count { return kinds[Int(entry.disputeStatus)] }
         let status = pool[entry.disputeStatus]
         return isDisputeStatus(status) ? (status == "lost" ? 2 : 1) : 0
     }

@@ -194,8 +194,9 @@ public final class StringPool: @unchecked Sendable {
     }
 
     /// Stores `bytes` as a new value without looking for an equal one: for columns whose values
-    /// rarely repeat within a file (cards, emails, phones, names), where the look-up would mostly miss. Such
-    /// values are never found by `intern`; the pool they are merged into deduplicates them.
+    /// rarely repeat within a file (cards, emails, phones, names), where the look-up would
+    /// mostly miss. Such values are never found by `intern`; the pool they are merged into
+    /// deduplicates them.
     public func append(bytes: UnsafeBufferPointer<UInt8>) -> UInt32 {
         if bytes.isEmpty { return 0 }
         precondition(!isFrozen, "adding to a frozen string pool")
